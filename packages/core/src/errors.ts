@@ -1,0 +1,61 @@
+/**
+ * Typed errors of the pseudonymisation protocol.
+ *
+ * Data that comes from outside (a point, a transitInfo, a pseudonym string) and is wrong throws a
+ * {@link PseudoError} whose `code` is stable and can be switched on. Misuse by the caller (a wrong
+ * argument type or range) throws `TypeError` / `RangeError` instead. Messages never contain the
+ * values, points or scalars involved, and crypto failures say only that they failed.
+ *
+ * Every code is listed, with its meaning, in docs/errors.md; a test keeps the two in step.
+ */
+
+export const ErrorCodes = {
+  /** A point is malformed, off the curve, the identity, or has a coordinate outside [0, p). */
+  INVALID_POINT: 'ERR_PSEUDO_INVALID_POINT',
+  /** A Base64 / Base64url field uses the wrong alphabet, bad padding, or has the wrong length. */
+  INVALID_ENCODING: 'ERR_PSEUDO_INVALID_ENCODING',
+  /** A value is longer than the limit in force (32 bytes by default). */
+  VALUE_TOO_LONG: 'ERR_PSEUDO_VALUE_TOO_LONG',
+  /** A point does not decode to a value (wrong length byte or padding). */
+  INVALID_VALUE: 'ERR_PSEUDO_INVALID_VALUE',
+  /** A scalar is malformed or outside [1, n-1]. */
+  INVALID_SCALAR: 'ERR_PSEUDO_INVALID_SCALAR',
+  /** A transitInfo is not a well-formed compact JWE with the required header and payload. */
+  TRANSIT_INFO_INVALID: 'ERR_PSEUDO_TRANSIT_INFO_INVALID',
+  /** A transitInfo uses an algorithm other than `dir` / `A256GCM`. */
+  TRANSIT_INFO_ALGORITHM: 'ERR_PSEUDO_TRANSIT_INFO_ALGORITHM',
+  /** A transitInfo names a key (`kid`) that is not known. */
+  TRANSIT_INFO_UNKNOWN_KID: 'ERR_PSEUDO_TRANSIT_INFO_UNKNOWN_KID',
+  /** A transitInfo could not be decrypted (tampered, or made with another key). */
+  TRANSIT_INFO_DECRYPTION_FAILED: 'ERR_PSEUDO_TRANSIT_INFO_DECRYPTION_FAILED',
+  /** A transitInfo is meant for another audience (domain). */
+  TRANSIT_INFO_AUDIENCE: 'ERR_PSEUDO_TRANSIT_INFO_AUDIENCE',
+  /** A transitInfo expired (beyond the allowed clock skew). */
+  TRANSIT_INFO_EXPIRED: 'ERR_PSEUDO_TRANSIT_INFO_EXPIRED',
+  /** A transitInfo was issued in the future (beyond the allowed clock skew). */
+  TRANSIT_INFO_NOT_YET_VALID: 'ERR_PSEUDO_TRANSIT_INFO_NOT_YET_VALID',
+  /** A transitInfo is valid but its claims do not match what the caller required (e.g. `sub`). */
+  TRANSIT_INFO_CLAIM_MISMATCH: 'ERR_PSEUDO_TRANSIT_INFO_CLAIM_MISMATCH',
+  /** A pseudonym string (in-transit or FHIR URN form) is malformed. */
+  INVALID_PSEUDONYM_STRING: 'ERR_PSEUDO_INVALID_PSEUDONYM_STRING',
+  /** An ISO-8601 duration is malformed. */
+  INVALID_DURATION: 'ERR_PSEUDO_INVALID_DURATION',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** The one base class of every error this library throws for bad data. */
+export class PseudoError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PseudoError';
+    this.code = code;
+  }
+}
+
+/** True when `err` is a {@link PseudoError}, optionally of the given code. */
+export function isPseudoError(err: unknown, code?: ErrorCode): err is PseudoError {
+  return err instanceof PseudoError && (code === undefined || err.code === code);
+}

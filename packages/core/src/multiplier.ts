@@ -1,0 +1,33 @@
+/**
+ * Scalar multiplication behind one small interface.
+ *
+ * Every protocol operation costs one variable-base multiplication, so this is where speed and
+ * key custody live. The default is pure JavaScript (`@noble/curves`, constant-time ladder) and
+ * runs everywhere; the server can plug in a faster one (native OpenSSL, a worker pool) or a key
+ * holder that never reveals its key (an HSM through PKCS#11).
+ *
+ * Implementations receive only validated points and scalars in [1, n−1] and must return a
+ * validated point (a key holder that yields only x may recover y with {@link pointFromX}: both
+ * roots are fine for the protocol, which depends on x alone).
+ */
+import { fromNoble, type Point, toNoble } from './curve.js';
+import { assertScalar } from './scalar.js';
+
+export interface ScalarMultiplier {
+  /** A short name for metrics and benchmarks. */
+  readonly name: string;
+  /** scalar · point. */
+  multiply(point: Point, scalar: bigint): Promise<Point>;
+}
+
+/** Synchronous constant-time multiplication with `@noble/curves`. */
+export function multiplyPoint(point: Point, scalar: bigint): Point {
+  assertScalar(scalar);
+  return fromNoble(toNoble(point).multiply(scalar));
+}
+
+/** The default, pure-JS {@link ScalarMultiplier}. */
+export const nobleMultiplier: ScalarMultiplier = Object.freeze({
+  name: 'noble',
+  multiply: async (point: Point, scalar: bigint): Promise<Point> => multiplyPoint(point, scalar),
+});

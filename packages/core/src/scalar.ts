@@ -1,0 +1,85 @@
+/**
+ * Scalars mod n: drawing them, inverting them, and the Base64 form that transitInfo carries.
+ *
+ * Random scalars come from `globalThis.crypto.getRandomValues` (a CSPRNG in browsers and Node)
+ * by rejection sampling, so they are uniform in [2, n−1] with no modulo bias.
+ */
+import { assertBigint, assertString } from './assert.js';
+import { bigintToMinimalBytes, bytesToBigint, concatBytes, fromBase64, toBase64 } from './bytes.js';
+import { N } from './curve.js';
+import { ErrorCodes, PseudoError } from './errors.js';
+
+const SCALAR_BYTES = 66;
+// n has 521 bits: the top byte of a 66-byte draw keeps only its lowest bit.
+const TOP_MASK = 0x01;
+
+/** Throws RangeError unless 1 ≤ k < n (caller misuse). */
+export function assertScalar(k: bigint, label = 'scalar'): void {
+  assertBigint(k, label);
+  if (k < 1n || k >= N) throw new RangeError(`${label} must be in [1, n-1]`);
+}
+
+/** A uniformly random scalar in [2, n−1]. */
+export function randomScalar(): bigint {
+  const buf = new Uint8Array(SCALAR_BYTES);
+  for (;;) {
+    globalThis.crypto.getRandomValues(buf);
+    buf[0]! &= TOP_MASK;
+    const k = bytesToBigint(buf);
+    buf.fill(0);
+    if (k >= 2n && k < N) return k;
+  }
+}
+
+/** k⁻¹ mod n by the extended Euclidean algorithm. */
+export function invertScalar(k: bigint): bigint {
+  assertScalar(k);
+  let [oldR, r] = [k, N];
+  let [oldS, s] = [1n, 0n];
+  while (r !== 0n) {
+    const q = oldR / r;
+    [oldR, r] = [r, oldR - q * r];
+    [oldS, s] = [s, oldS - q * s];
+  }
+  // n is prime and 0 < k < n, so gcd is 1.
+  return ((oldS % N) + N) % N;
+}
+
+/** a·b mod n. */
+export function multiplyScalars(a: bigint, b: bigint): bigint {
+  assertScalar(a, 'a');
+  assertScalar(b, 'b');
+  return (a * b) % N;
+}
+
+/**
+ * The transitInfo form of a scalar: standard Base64 of its big-endian two's-complement bytes,
+ * i.e. minimal bytes with a leading 0x00 when the top bit of the first byte is set (Java's
+ * `BigInteger.toByteArray`).
+ */
+export function scalarToTransitBase64(k: bigint): string {
+  assertScalar(k);
+  const bytes = bigintToMinimalBytes(k);
+  return toBase64(bytes[0]! & 0x80 ? concatBytes(new Uint8Array([0]), bytes) : bytes);
+}
+
+/**
+ * Reads a scalar from standard Base64, as an unsigned big-endian integer (so both the
+ * two's-complement form and a plain unsigned form are read alike). Throws
+ * `ERR_PSEUDO_INVALID_SCALAR` when it is not in [1, n−1] or longer than 67 bytes.
+ */
+export function scalarFromTransitBase64(text: string): bigint {
+  assertString(text, 'scalar');
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64(text, 'scalar');
+  } catch {
+    throw new PseudoError(ErrorCodes.INVALID_SCALAR, 'scalar is not valid Base64');
+  }
+  if (bytes.length === 0 || bytes.length > SCALAR_BYTES + 1) {
+    throw new PseudoError(ErrorCodes.INVALID_SCALAR, 'scalar has a wrong length');
+  }
+  const k = bytesToBigint(bytes);
+  if (k < 1n || k >= N) throw new PseudoError(ErrorCodes.INVALID_SCALAR, 'scalar is out of range');
+  return k;
+}
