@@ -1,0 +1,84 @@
+/**
+ * `blindpseudo init`: a ready-to-serve directory — config file, master key (mode 0600), and demo
+ * domains owned by a demo owner whose RSA key pair is written beside them (private key 0600).
+ */
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORT, generateMasterKeyText, validateConfig } from '@blindpseudo/server';
+import { CONFIG_FILE, type CommandContext, DEFAULT_DIR, UsageError, parseOptions } from '../context.js';
+
+export const usage = `blindpseudo init [--dir DIR] [--public-base-url URL] [--port N] [--force]
+  Writes DIR/config.json, DIR/master.key (0600) and a demo owner's keys in DIR/demo-owner/.
+  Defaults: --dir ${DEFAULT_DIR}, --port ${DEFAULT_PORT}, --public-base-url http://localhost:PORT`;
+
+export const DEMO_OWNER_JKU = 'https://demo-owner.blindpseudo.invalid/jwks.json';
+const DEMO_DOMAINS = [
+  { key: 'uhmep_v1', description: 'e-prescriptions backend (demo)' },
+  { key: 'therlink_v1', description: 'therapeutic links (demo)' },
+  { key: 'research_demo_v1', description: 'research project (demo)', timeToLiveInTransit: 'PT1H' },
+];
+
+export async function init(ctx: CommandContext): Promise<void> {
+  const { values } = parseOptions(() =>
+    parseArgs({
+      args: [...ctx.args],
+      options: {
+        dir: { type: 'string', default: DEFAULT_DIR },
+        'public-base-url': { type: 'string' },
+        port: { type: 'string', default: String(DEFAULT_PORT) },
+        force: { type: 'boolean', default: false },
+      },
+    }),
+  );
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--port must be an integer 1..65535');
+  const dir = resolve(ctx.cwd, values.dir);
+  const configFile = join(dir, CONFIG_FILE);
+  if (existsSync(configFile) && !values.force) {
+    throw new UsageError(`${configFile} exists already (use --force to overwrite it and its master key)`);
+  }
+
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+  const kid = randomUUID();
+  const meta = { kid, use: 'enc', alg: 'RSA-OAEP-256' };
+  const publicJwk = { ...publicKey.export({ format: 'jwk' }), ...meta };
+  const privateJwk = { ...privateKey.export({ format: 'jwk' }), ...meta };
+
+  const config = {
+    publicBaseUrl: values['public-base-url'] ?? `http://localhost:${port}`,
+    listen: { host: 'localhost', port },
+    storage: { kind: 'sqlite', file: 'blindpseudo.db' },
+    masterKey: { file: 'master.key' },
+    multiplier: 'node',
+    logLevel: 'info',
+    domains: DEMO_DOMAINS.map((d) => ({
+      ...d,
+      bufferSize: 8,
+      timeToLiveInTransit: d.timeToLiveInTransit ?? 'PT10M',
+      owners: [{ jku: DEMO_OWNER_JKU, jwksFile: 'demo-owner/jwks.json' }],
+    })),
+  };
+  validateConfig(config, dir);
+
+  await mkdir(join(dir, 'demo-owner'), { recursive: true, mode: 0o700 });
+  await writeFile(join(dir, 'master.key'), generateMasterKeyText(), { mode: 0o600, flag: 'w' });
+  await writeFile(join(dir, 'demo-owner', 'jwks.json'), `${JSON.stringify({ keys: [publicJwk] }, null, 2)}\n`);
+  await writeFile(join(dir, 'demo-owner', 'private-jwk.json'), `${JSON.stringify(privateJwk, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  ctx.stdout.write(
+    [
+      `initialised ${dir}`,
+      `  config        ${configFile}`,
+      `  master key    ${join(dir, 'master.key')} (keep it secret; without it the database is unreadable)`,
+      `  demo owner    ${join(dir, 'demo-owner')} (jku ${DEMO_OWNER_JKU}, private key private-jwk.json)`,
+      `  domains       ${DEMO_DOMAINS.map((d) => d.key).join(', ')}`,
+      `next: blindpseudo serve${values.dir === DEFAULT_DIR ? '' : ` --dir ${values.dir}`}`,
+      '',
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,309 @@
+/**
+ * The domains the service holds and their keys, loaded from storage and unwrapped in memory.
+ *
+ * A domain's secret scalar k_D is drawn once at creation and never changes (a pseudonym at rest
+ * is forever; a new scalar is a new domain). Its transit keys (AES-256, for transitInfo) rotate
+ * on command: the new key becomes active, the old ones still open transits until
+ * timeToLiveInTransit + 60 s of clock skew have passed since they were replaced, then retire
+ * (deleted). The domain document is built here and cached until the keys change.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { JWK } from 'jose';
+import {
+  CURVE_NAME,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  bigintToBytes,
+  bytesToBigint,
+  invertScalar,
+  parseDuration,
+  randomScalar,
+} from '@blindpseudo/core';
+import { type AccessRule, type DomainConfig, domainAudience } from './config.js';
+import type { KeyWrapper } from './key-wrap.js';
+import { type ResolvedOwner, resolveOwner } from './owner-jwks.js';
+import { type SecretKeyEntry, type SecretKeyRecipient, encryptTransitKey } from './secret-keys.js';
+import { SERVICE_JWKS_PATH, type ServiceKey } from './service-key.js';
+import type { Storage, StoredDomain, StoredTransitKey } from './storage/storage.js';
+
+const SCALAR_BYTES = 66;
+const TRANSIT_KEY_BYTES = 32;
+
+/** The domain document, as `GET /pseudo/v1/domains/{domainKey}` returns it. */
+export interface DomainDocument {
+  readonly domain: string;
+  readonly desc: string;
+  readonly crv: string;
+  readonly audience: string;
+  readonly bufferSize: number;
+  readonly timeToLiveInTransit: string;
+  readonly secretKeys: readonly SecretKeyEntry[];
+  readonly jku: readonly string[];
+  readonly accessRule: AccessRule;
+}
+
+interface TransitKey {
+  readonly kid: string;
+  readonly key: Uint8Array;
+  /** When a newer key replaced it (ms); undefined while active. */
+  readonly deactivatedAt: number | undefined;
+}
+
+/** A domain with its keys in memory. Never serialised. */
+export interface Domain {
+  readonly key: string;
+  readonly definition: DomainConfig;
+  readonly audience: string;
+  readonly ttlSeconds: number;
+  /** k_D */
+  readonly scalar: bigint;
+  /** k_D⁻¹ mod n */
+  readonly inverseScalar: bigint;
+}
+
+interface DomainState {
+  domain: Domain;
+  owners: readonly ResolvedOwner[];
+  transitKeys: TransitKey[];
+  document: Promise<DomainDocument> | undefined;
+}
+
+/** A domain that does not exist (404 on the API; an error message for the CLI). */
+export class UnknownDomainError extends Error {
+  readonly domainKey: string;
+  constructor(domainKey: string) {
+    super(`domain ${domainKey} does not exist`);
+    this.name = 'UnknownDomainError';
+    this.domainKey = domainKey;
+  }
+}
+
+/** A domain definition conflicts with the stored domain (e.g. another bufferSize). */
+export class DomainConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DomainConflictError';
+  }
+}
+
+const scalarContext = (domainKey: string): string => `domain-scalar:${domainKey}`;
+const transitKeyContext = (domainKey: string, kid: string): string => `transit-key:${domainKey}:${kid}`;
+
+export interface DomainRegistryOptions {
+  storage: Storage;
+  wrapper: KeyWrapper;
+  serviceKey: ServiceKey;
+  publicBaseUrl: string;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+}
+
+export class DomainRegistry {
+  readonly #storage: Storage;
+  readonly #wrapper: KeyWrapper;
+  readonly #serviceKey: ServiceKey;
+  readonly #publicBaseUrl: string;
+  readonly #now: () => number;
+  readonly #domains = new Map<string, DomainState>();
+
+  private constructor(options: DomainRegistryOptions) {
+    this.#storage = options.storage;
+    this.#wrapper = options.wrapper;
+    this.#serviceKey = options.serviceKey;
+    this.#publicBaseUrl = options.publicBaseUrl;
+    this.#now = options.now;
+  }
+
+  /** Loads every stored domain and its keys (the master key has been checked already). */
+  static async open(options: DomainRegistryOptions): Promise<DomainRegistry> {
+    const registry = new DomainRegistry(options);
+    for (const stored of await options.storage.listDomains()) await registry.#load(stored);
+    return registry;
+  }
+
+  /** The service key's JWKS URL (recipient header `jku` of the service's own key). */
+  get serviceJku(): string {
+    return `${this.#publicBaseUrl}${SERVICE_JWKS_PATH}`;
+  }
+
+  /** The service's public key set (published at {@link SERVICE_JWKS_PATH}). */
+  get serviceJwks(): { keys: readonly JWK[] } {
+    return { keys: [this.#serviceKey.publicJwk] };
+  }
+
+  async #load(stored: StoredDomain): Promise<void> {
+    const { definition } = stored;
+    const owners = await Promise.all(
+      definition.owners.map((o, i) => resolveOwner(o, `domain ${definition.key}: owners[${i}]`)),
+    );
+    const scalar = bytesToBigint(
+      this.#wrapper.unwrap(Buffer.from(stored.wrappedScalar, 'base64'), scalarContext(definition.key)),
+    );
+    const transitKeys = (await this.#storage.listTransitKeys(definition.key)).map((k) => this.#unwrapTransitKey(k));
+    const domain: Domain = Object.freeze({
+      key: definition.key,
+      definition,
+      audience: domainAudience(this.#publicBaseUrl, definition.key),
+      ttlSeconds: parseDuration(definition.timeToLiveInTransit),
+      scalar,
+      inverseScalar: invertScalar(scalar),
+    });
+    this.#domains.set(definition.key, { domain, owners, transitKeys, document: undefined });
+    await this.#retireExpired(definition.key);
+  }
+
+  #unwrapTransitKey(k: StoredTransitKey): TransitKey {
+    const key = this.#wrapper.unwrap(Buffer.from(k.wrappedKey, 'base64'), transitKeyContext(k.domainKey, k.kid));
+    return Object.freeze({ kid: k.kid, key: new Uint8Array(key), deactivatedAt: k.deactivatedAt });
+  }
+
+  #newTransitKey(domainKey: string, now: number): StoredTransitKey {
+    const kid = randomUUID();
+    const key = randomBytes(TRANSIT_KEY_BYTES);
+    const wrappedKey = this.#wrapper.wrap(key, transitKeyContext(domainKey, kid)).toString('base64');
+    key.fill(0);
+    return Object.freeze({ domainKey, kid, wrappedKey, createdAt: now, deactivatedAt: undefined });
+  }
+
+  /**
+   * Creates a domain: draws its secret scalar and first transit key. When it exists already, its
+   * definition is updated instead (description, TTL, owners, access rule), except the bufferSize,
+   * which values are encoded with and cannot change.
+   */
+  async createOrUpdate(definition: DomainConfig): Promise<'created' | 'updated'> {
+    // Resolve the owners first: a bad JWKS must not leave a half-made domain.
+    await Promise.all(definition.owners.map((o, i) => resolveOwner(o, `domain ${definition.key}: owners[${i}]`)));
+    const existing = await this.#storage.getDomain(definition.key);
+    if (existing !== undefined) {
+      if (existing.definition.bufferSize !== definition.bufferSize) {
+        throw new DomainConflictError(
+          `domain ${definition.key}: bufferSize is ${existing.definition.bufferSize} and cannot change (a new bufferSize is a new domain)`,
+        );
+      }
+      await this.#storage.updateDomainDefinition(definition);
+      await this.#load({ ...existing, definition });
+      return 'updated';
+    }
+    const now = this.#now();
+    const scalar = randomScalar();
+    const scalarBytes = bigintToBytes(scalar, SCALAR_BYTES);
+    const wrappedScalar = this.#wrapper.wrap(scalarBytes, scalarContext(definition.key)).toString('base64');
+    scalarBytes.fill(0);
+    const stored: StoredDomain = { definition, wrappedScalar, createdAt: now };
+    await this.#storage.insertDomain(stored, this.#newTransitKey(definition.key, now));
+    await this.#load(stored);
+    return 'created';
+  }
+
+  /** Makes a new transit key active; the previous ones keep opening transits until they retire. */
+  async rotateTransitKey(domainKey: string): Promise<string> {
+    this.#state(domainKey);
+    const now = this.#now();
+    const next = this.#newTransitKey(domainKey, now);
+    await this.#storage.rotateTransitKey(next, now);
+    const state = this.#state(domainKey);
+    state.transitKeys = (await this.#storage.listTransitKeys(domainKey)).map((k) => this.#unwrapTransitKey(k));
+    state.document = undefined;
+    await this.#retireExpired(domainKey);
+    return next.kid;
+  }
+
+  /** Deletes the transit keys whose last transits have expired (TTL + clock skew after replacement). */
+  async #retireExpired(domainKey: string): Promise<void> {
+    const state = this.#state(domainKey);
+    const limitMs = (state.domain.ttlSeconds + DEFAULT_CLOCK_SKEW_SECONDS) * 1000;
+    const now = this.#now();
+    const retired = state.transitKeys.filter((k) => k.deactivatedAt !== undefined && k.deactivatedAt + limitMs <= now);
+    if (retired.length === 0) return;
+    await this.#storage.deleteTransitKeys(
+      domainKey,
+      retired.map((k) => k.kid),
+    );
+    state.transitKeys = state.transitKeys.filter((k) => !retired.includes(k));
+    state.document = undefined;
+  }
+
+  #state(domainKey: string): DomainState {
+    const state = this.#domains.get(domainKey);
+    if (state === undefined) throw new UnknownDomainError(domainKey);
+    return state;
+  }
+
+  /** Every domain key, sorted. */
+  keys(): string[] {
+    return [...this.#domains.keys()].sort();
+  }
+
+  has(domainKey: string): boolean {
+    return this.#domains.has(domainKey);
+  }
+
+  /** The domain; throws {@link UnknownDomainError}. */
+  get(domainKey: string): Domain {
+    return this.#state(domainKey).domain;
+  }
+
+  /** The active transit key of a domain (after retiring expired ones). */
+  async activeTransitKey(domainKey: string): Promise<{ kid: string; key: Uint8Array }> {
+    await this.#retireExpired(domainKey);
+    const active = this.#state(domainKey).transitKeys.find((k) => k.deactivatedAt === undefined);
+    // Creation and rotation always leave exactly one active key.
+    if (active === undefined) throw new Error(`domain ${domainKey} has no active transit key`);
+    return active;
+  }
+
+  /** The transit key with this kid, if it is not retired. */
+  async transitKey(domainKey: string, kid: string): Promise<Uint8Array | undefined> {
+    await this.#retireExpired(domainKey);
+    return this.#state(domainKey).transitKeys.find((k) => k.kid === kid)?.key;
+  }
+
+  /** The domain document (cached until the keys change). */
+  async document(domainKey: string): Promise<DomainDocument> {
+    await this.#retireExpired(domainKey);
+    const state = this.#state(domainKey);
+    if (state.document === undefined) {
+      state.document = this.#buildDocument(state);
+      state.document.catch(() => {
+        state.document = undefined;
+      });
+    }
+    return state.document;
+  }
+
+  async #buildDocument(state: DomainState): Promise<DomainDocument> {
+    const { domain, owners, transitKeys } = state;
+    const recipients: SecretKeyRecipient[] = [
+      ...owners.flatMap((o) => o.keys.map((key) => ({ jku: o.jku, key }))),
+      { jku: this.serviceJku, key: this.#serviceKey.publicJwk },
+    ];
+    const secretKeys = await Promise.all(
+      transitKeys.map(async (k) =>
+        Object.freeze({
+          kid: k.kid,
+          active: k.deactivatedAt === undefined,
+          encoded: await encryptTransitKey(k.key, recipients),
+        }),
+      ),
+    );
+    return Object.freeze({
+      domain: domain.key,
+      desc: domain.definition.description,
+      crv: CURVE_NAME,
+      audience: domain.audience,
+      bufferSize: domain.definition.bufferSize,
+      timeToLiveInTransit: domain.definition.timeToLiveInTransit,
+      secretKeys: Object.freeze(secretKeys),
+      jku: Object.freeze([...new Set(owners.map((o) => o.jku))]),
+      accessRule: domain.definition.accessRule,
+    });
+  }
+
+  /** A summary of a domain's transit keys, for operators (no key material). */
+  transitKeyStatus(domainKey: string): { kid: string; active: boolean; deactivatedAt: number | undefined }[] {
+    return this.#state(domainKey).transitKeys.map((k) => ({
+      kid: k.kid,
+      active: k.deactivatedAt === undefined,
+      deactivatedAt: k.deactivatedAt,
+    }));
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * @blindpseudo/server — the blind pseudonymisation service (eHealth Pseudonymisation REST v1).
+ * `buildApp` makes the Fastify app from a validated config; `startServer` listens.
+ */
+export { buildApp, MULTIPLIERS, type BuildAppOptions } from './app.js';
+export { startServer, type RunningServer, type StartServerOptions } from './server.js';
+export * from './config.js';
+export { loadConfigFile } from './config-file.js';
+export { openKeystore, type Keystore, type OpenKeystoreOptions } from './keystore.js';
+export {
+  DomainRegistry,
+  UnknownDomainError,
+  DomainConflictError,
+  type Domain,
+  type DomainDocument,
+} from './domains.js';
+export { MasterKeyError, generateMasterKeyText, loadMasterKey } from './master-key.js';
+export { OwnerJwksError, selectEncryptionKeys, KEY_ENCRYPTION_ALG } from './owner-jwks.js';
+export { nodeCryptoMultiplier, multiplyWithNodeCrypto } from './node-multiplier.js';
+export { ProblemKinds, type Problem, type ProblemKind } from './problems.js';
+export { SERVICE_JWKS_PATH } from './service-key.js';

@@ -1,0 +1,75 @@
+/**
+ * Prometheus metrics (text exposition format 0.0.4), kept in memory: requests by operation and
+ * outcome, items by operation and outcome (a `*Multiple` call has several), and a latency
+ * histogram by operation. Labels are fixed names, never request data.
+ */
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export type RequestOutcome = 'success' | 'client_error' | 'server_error';
+export type ItemOutcome = 'success' | 'problem';
+
+interface Histogram {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+function labels(pairs: Record<string, string>): string {
+  return `{${Object.entries(pairs)
+    .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+    .join(',')}}`;
+}
+
+export class Metrics {
+  readonly #requests = new Map<string, number>();
+  readonly #items = new Map<string, number>();
+  readonly #latency = new Map<string, Histogram>();
+
+  observeRequest(operation: string, outcome: RequestOutcome, seconds: number): void {
+    const key = `${operation}\u0000${outcome}`;
+    this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
+    let h = this.#latency.get(operation);
+    if (h === undefined) {
+      h = { counts: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 };
+      this.#latency.set(operation, h);
+    }
+    LATENCY_BUCKETS.forEach((le, i) => {
+      if (seconds <= le) h.counts[i]! += 1;
+    });
+    h.sum += seconds;
+    h.count += 1;
+  }
+
+  countItem(operation: string, outcome: ItemOutcome): void {
+    const key = `${operation}\u0000${outcome}`;
+    this.#items.set(key, (this.#items.get(key) ?? 0) + 1);
+  }
+
+  /** The exposition text. */
+  render(): string {
+    const lines: string[] = [];
+    const counter = (name: string, help: string, values: Map<string, number>): void => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+      for (const [key, value] of [...values].sort(([a], [b]) => a.localeCompare(b))) {
+        const [operation = '', outcome = ''] = key.split('\u0000');
+        lines.push(`${name}${labels({ operation, outcome })} ${value}`);
+      }
+    };
+    counter('blindpseudo_requests_total', 'HTTP requests by operation and outcome.', this.#requests);
+    counter('blindpseudo_items_total', 'Items (points) processed by operation and outcome.', this.#items);
+    const name = 'blindpseudo_request_duration_seconds';
+    lines.push(`# HELP ${name} Request latency by operation.`, `# TYPE ${name} histogram`);
+    for (const [operation, h] of [...this.#latency].sort(([a], [b]) => a.localeCompare(b))) {
+      LATENCY_BUCKETS.forEach((le, i) =>
+        lines.push(`${name}_bucket${labels({ operation, le: String(le) })} ${h.counts[i]}`),
+      );
+      lines.push(`${name}_bucket${labels({ operation, le: '+Inf' })} ${h.count}`);
+      lines.push(`${name}_sum${labels({ operation })} ${h.sum}`);
+      lines.push(`${name}_count${labels({ operation })} ${h.count}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}

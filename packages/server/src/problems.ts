@@ -1,0 +1,109 @@
+/**
+ * Problems (RFC 9457): every error the API answers is `application/problem+json` with `type`,
+ * `title`, `status` and `detail` always present, types named the Belgian government way
+ * (`urn:problem-type:belgif:<name>`), and `inResponseTo` when the request had an `id`.
+ *
+ * Details of 4xx problems say what is wrong with the input without repeating it; 5xx bodies are
+ * generic, the cause goes to the log.
+ */
+import { type ErrorCode, ErrorCodes, isPseudoError } from '@blindpseudo/core';
+import { UnknownDomainError } from './domains.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export const ProblemKinds = {
+  badRequest: { status: 400, title: 'Bad Request' },
+  resourceNotFound: { status: 404, title: 'Resource Not Found' },
+  methodNotAllowed: { status: 405, title: 'Method Not Allowed' },
+  notAcceptable: { status: 406, title: 'Not Acceptable' },
+  requestTimeout: { status: 408, title: 'Request Timeout' },
+  payloadTooLarge: { status: 413, title: 'Payload Too Large' },
+  unsupportedMediaType: { status: 415, title: 'Unsupported Media Type' },
+  tooManyRequests: { status: 429, title: 'Too Many Requests' },
+  internalServerError: { status: 500, title: 'Internal Server Error' },
+  serviceUnavailable: { status: 503, title: 'Service Unavailable' },
+} as const;
+
+export type ProblemKind = keyof typeof ProblemKinds;
+
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly inResponseTo?: string;
+}
+
+/** An error that is answered as the given problem. */
+export class ProblemError extends Error {
+  readonly kind: ProblemKind;
+  constructor(kind: ProblemKind, detail: string) {
+    super(detail);
+    this.name = 'ProblemError';
+    this.kind = kind;
+  }
+}
+
+export function problem(kind: ProblemKind, detail: string, inResponseTo?: string): Problem {
+  const { status, title } = ProblemKinds[kind];
+  const body: Problem = { type: `urn:problem-type:belgif:${kind}`, title, status, detail };
+  return inResponseTo === undefined ? body : { ...body, inResponseTo };
+}
+
+const KIND_BY_STATUS = new Map<number, ProblemKind>(
+  Object.entries(ProblemKinds).map(([kind, { status }]) => [status, kind as ProblemKind]),
+);
+
+/** Core error codes are all bad input; transitInfo ones get a hint for the caller. */
+const PSEUDO_ERROR_DETAIL: Partial<Record<ErrorCode, string>> = {
+  [ErrorCodes.TRANSIT_INFO_UNKNOWN_KID]: 'transitInfo key is unknown (rotated out, or from another domain)',
+  [ErrorCodes.TRANSIT_INFO_DECRYPTION_FAILED]: 'transitInfo could not be decrypted (tampered, or from another domain)',
+};
+
+interface FastifyLikeError {
+  code?: unknown;
+  statusCode?: unknown;
+  validation?: unknown;
+  message: string;
+}
+
+/**
+ * The problem answering an error, and whether it is the server's fault (to be logged as an
+ * error). Errors that are not recognised become a generic 500.
+ */
+export function problemFromError(err: unknown, inResponseTo?: string): { problem: Problem; serverFault: boolean } {
+  if (err instanceof ProblemError) {
+    return { problem: problem(err.kind, err.message, inResponseTo), serverFault: ProblemKinds[err.kind].status >= 500 };
+  }
+  if (isPseudoError(err)) {
+    return {
+      problem: problem('badRequest', PSEUDO_ERROR_DETAIL[err.code] ?? err.message, inResponseTo),
+      serverFault: false,
+    };
+  }
+  if (err instanceof UnknownDomainError) {
+    return { problem: problem('resourceNotFound', err.message, inResponseTo), serverFault: false };
+  }
+  const e = err as FastifyLikeError;
+  if (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.statusCode === 'number' &&
+    e.statusCode >= 400 &&
+    e.statusCode < 500
+  ) {
+    // Fastify's own client errors (validation, body parsing, limits): their messages never
+    // contain the body.
+    const kind = KIND_BY_STATUS.get(e.statusCode) ?? 'badRequest';
+    const detail =
+      e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'the request body must be application/json' : e.message;
+    return { problem: problem(kind, detail, inResponseTo), serverFault: false };
+  }
+  if (typeof e === 'object' && e !== null && e.statusCode === 503) {
+    return { problem: problem('serviceUnavailable', 'the service is not available', inResponseTo), serverFault: false };
+  }
+  return {
+    problem: problem('internalServerError', 'the request could not be processed', inResponseTo),
+    serverFault: true,
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Operations endpoints: `/livez` (the process answers), `/readyz` (storage reachable, keys
+ * loaded), `/metrics` (Prometheus text) and the service's public key set.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { DomainRegistry } from '../domains.js';
+import type { Metrics } from '../metrics.js';
+import { ProblemError } from '../problems.js';
+import { SERVICE_JWKS_PATH } from '../service-key.js';
+import type { Storage } from '../storage/storage.js';
+
+export interface OperationsRoutesOptions {
+  storage: Storage;
+  domains: DomainRegistry;
+  metrics: Metrics;
+}
+
+const status = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string' }, domains: { type: 'integer' } },
+} as const;
+
+export async function operationsRoutes(app: FastifyInstance, options: OperationsRoutesOptions): Promise<void> {
+  const { storage, domains, metrics } = options;
+  const tags = ['operations'];
+
+  app.get('/livez', {
+    config: { operation: 'livez' },
+    schema: { summary: 'Liveness', tags, response: { 200: status } },
+    handler: async () => ({ status: 'ok' }),
+  });
+
+  app.get('/readyz', {
+    config: { operation: 'readyz' },
+    schema: {
+      summary: 'Readiness: storage reachable, keys loaded',
+      tags,
+      response: { 200: status, '5xx': { $ref: 'Problem#' } },
+    },
+    handler: async () => {
+      try {
+        await storage.ping();
+      } catch {
+        throw new ProblemError('serviceUnavailable', 'storage is not reachable');
+      }
+      return { status: 'ready', domains: domains.keys().length };
+    },
+  });
+
+  app.get('/metrics', {
+    config: { operation: 'metrics' },
+    schema: { summary: 'Prometheus metrics', tags, produces: ['text/plain'], response: { 200: { type: 'string' } } },
+    handler: async (_request, reply) => {
+      reply.type('text/plain; version=0.0.4; charset=utf-8');
+      return metrics.render();
+    },
+  });
+
+  app.get(SERVICE_JWKS_PATH, {
+    config: { operation: 'serviceJwks' },
+    schema: {
+      summary: "The service's own public key set (a recipient of every domain's secret keys)",
+      tags,
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            keys: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  kty: { type: 'string' },
+                  kid: { type: 'string' },
+                  use: { type: 'string' },
+                  alg: { type: 'string' },
+                  n: { type: 'string' },
+                  e: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    handler: async () => domains.serviceJwks,
+  });
+}

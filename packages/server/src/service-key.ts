@@ -1,0 +1,40 @@
+/**
+ * The service's own RSA key pair. The service is a recipient of every domain's secret keys in
+ * the domain document, beside the owners, as the real service is. Generated on first start,
+ * stored wrapped under the master key; its public half is published at {@link SERVICE_JWKS_PATH}.
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import type { JWK } from 'jose';
+import type { KeyWrapper } from './key-wrap.js';
+import { KEY_ENCRYPTION_ALG } from './owner-jwks.js';
+import type { Storage } from './storage/storage.js';
+
+export const SERVICE_JWKS_PATH = '/.well-known/jwks.json';
+const RSA_MODULUS_BITS = 3072;
+
+export interface ServiceKey {
+  readonly kid: string;
+  /** The public key as a JWK with public fields only (`use: enc`, `alg: RSA-OAEP-256`). */
+  readonly publicJwk: JWK;
+}
+
+const wrapContext = (kid: string): string => `service-key:${kid}`;
+
+/** Loads the service key from storage, creating it on first start. */
+export async function loadOrCreateServiceKey(storage: Storage, wrapper: KeyWrapper, now: number): Promise<ServiceKey> {
+  let stored = await storage.getServiceKey();
+  if (stored === undefined) {
+    const kid = randomUUID();
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: RSA_MODULUS_BITS });
+    const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+    stored = { kid, wrappedPrivateKey: wrapper.wrap(der, wrapContext(kid)).toString('base64'), createdAt: now };
+    await storage.insertServiceKey(stored);
+  }
+  const der = wrapper.unwrap(Buffer.from(stored.wrappedPrivateKey, 'base64'), wrapContext(stored.kid));
+  const publicKey = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
+  const { n, e } = publicKey.export({ format: 'jwk' });
+  return Object.freeze({
+    kid: stored.kid,
+    publicJwk: Object.freeze({ kty: 'RSA', kid: stored.kid, use: 'enc', alg: KEY_ENCRYPTION_ALG, n, e }),
+  });
+}

@@ -1,0 +1,150 @@
+/** Operations: probes, metrics, OpenAPI and docs, JSON logs without values, config validation. */
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { blind, encodeValue, pointToJson } from '@blindpseudo/core';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.js';
+import { ConfigError, validateConfig } from '../src/config.js';
+import { generateMasterKeyText } from '../src/master-key.js';
+
+describe('operations endpoints and logs', () => {
+  let app: FastifyInstance;
+  const logs: string[] = [];
+
+  before(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'blindpseudo-ops-'));
+    const config = validateConfig({ logLevel: 'trace', domains: [{ key: 'ops_v1' }] }, dir);
+    const logStream = new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    });
+    app = await buildApp(config, { env: { BLINDPSEUDO_MASTER_KEY: generateMasterKeyText().trim() }, logStream });
+  });
+  after(() => app.close());
+
+  const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
+
+  it('/livez and /readyz', async () => {
+    assert.deepEqual((await app.inject('/livez')).json(), { status: 'ok' });
+    const ready = await app.inject('/readyz');
+    assert.equal(ready.statusCode, 200);
+    assert.deepEqual(ready.json(), { status: 'ready', domains: 1 });
+  });
+
+  it('/metrics counts requests and items by operation and outcome, with a latency histogram', async () => {
+    const b = await blind(encodeValue('m'));
+    await post('/pseudo/v1/domains/ops_v1/pseudonymize', { crv: 'P-521', ...pointToJson(b.point) });
+    await post('/pseudo/v1/domains/ops_v1/pseudonymizeMultiple', {
+      inputs: [{ crv: 'P-521', ...pointToJson(b.point) }, {}],
+    });
+    await post('/pseudo/v1/domains/ops_v1/pseudonymize', { crv: 'P-521' });
+    const res = await app.inject('/metrics');
+    assert.match(res.headers['content-type'] as string, /^text\/plain; version=0\.0\.4/);
+    const text = res.body;
+    assert.match(text, /^blindpseudo_requests_total\{operation="pseudonymize",outcome="success"\} 1$/m);
+    assert.match(text, /^blindpseudo_requests_total\{operation="pseudonymize",outcome="client_error"\} 1$/m);
+    assert.match(text, /^blindpseudo_requests_total\{operation="pseudonymizeMultiple",outcome="success"\} 1$/m);
+    assert.match(text, /^blindpseudo_items_total\{operation="pseudonymize",outcome="success"\} 2$/m);
+    assert.match(
+      text,
+      /^blindpseudo_items_total\{operation="pseudonymize",outcome="problem"\} 1$/m,
+      'the bad item of the Multiple call (the bad single call fails its schema before)',
+    );
+    assert.match(text, /^blindpseudo_request_duration_seconds_bucket\{operation="pseudonymize",le="\+Inf"\} 2$/m);
+    assert.match(text, /^blindpseudo_request_duration_seconds_count\{operation="pseudonymize"\} 2$/m);
+    assert.match(text, /^# TYPE blindpseudo_request_duration_seconds histogram$/m);
+  });
+
+  it('/openapi.json is generated from the route schemas; /docs serves its assets locally', async () => {
+    const doc = (await app.inject('/openapi.json')).json();
+    assert.equal(doc.openapi, '3.1.0');
+    for (const path of [
+      '/pseudo/v1/domains/{domainKey}',
+      '/pseudo/v1/domains/{domainKey}/pseudonymize',
+      '/pseudo/v1/domains/{domainKey}/identify',
+      '/pseudo/v1/domains/{domainKey}/convertTo/{toDomainKey}',
+      '/pseudo/v1/domains/{domainKey}/pseudonymizeMultiple',
+      '/pseudo/v1/domains/{domainKey}/identifyMultiple',
+      '/pseudo/v1/domains/{domainKey}/convertMultipleTo/{toDomainKey}',
+      '/pseudo/v1/domains/{domainKey}/convertToMultiple/{toDomainKey}',
+    ]) {
+      assert.ok(doc.paths[path], `${path} is documented`);
+    }
+    const page = await app.inject('/docs/');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /swagger-ui/);
+    assert.equal((await app.inject('/docs/static/swagger-ui-bundle.js')).statusCode, 200);
+  });
+
+  it('logs are JSON and never contain points, transitInfo or bodies', async () => {
+    const b = await blind(encodeValue('secret value'));
+    const json = pointToJson(b.point);
+    const answer = await post('/pseudo/v1/domains/ops_v1/pseudonymize', { id: 'log-1', crv: 'P-521', ...json });
+    const { transitInfo, x: outX } = answer.json();
+    await post('/pseudo/v1/domains/ops_v1/identify', { crv: 'P-521', ...json, transitInfo });
+    await post('/pseudo/v1/domains/ops_v1/identify', { crv: 'P-521', ...json, transitInfo: `${transitInfo}x` });
+    await post('/pseudo/v1/domains/ops_v1/identify', { crv: 'P-521', x: json.x, y: json.x, transitInfo });
+    const text = logs.join('');
+    assert.ok(logs.length > 4);
+    for (const line of logs) JSON.parse(line);
+    for (const secret of [
+      json.x.slice(0, 24),
+      json.y.slice(0, 24),
+      outX.slice(0, 24),
+      transitInfo.split('.')[0],
+      transitInfo.split('.')[3],
+    ]) {
+      assert.equal(text.includes(secret), false);
+    }
+  });
+});
+
+describe('config validation', () => {
+  const bad = (input: unknown): string => {
+    try {
+      validateConfig(input, '/tmp');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      return err.message;
+    }
+    assert.fail('config accepted');
+  };
+
+  it('names the exact path and problem', () => {
+    assert.equal(
+      bad({ domains: [{ key: 'a' }, { key: 'b', bufferSize: 40 }] }),
+      'config.domains[1].bufferSize: must be an integer 1..32',
+    );
+    assert.equal(
+      bad({ domains: [{ key: 'a', timeToLiveInTransit: '10 minutes' }] }),
+      'config.domains[0].timeToLiveInTransit: must be an ISO-8601 duration PnDTnHnMnS',
+    );
+    assert.equal(bad({ domains: [{ key: 'a' }, { key: 'a' }] }), 'config.domains[1].key: duplicate domain key a');
+    assert.equal(
+      bad({ domains: [{ key: 'a', owners: [{ jku: 'ftp://x' }] }] }),
+      'config.domains[0].owners[0].jku: must be an http(s) URL',
+    );
+    assert.equal(bad({ listen: { port: 70000 } }), 'config.listen.port: must be an integer 0..65535');
+    assert.equal(bad({ multiplier: 'gpu' }), 'config.multiplier: must be "node" or "noble"');
+    assert.match(bad({ colour: 'blue' }), /^config\.colour: unknown setting/);
+    assert.equal(
+      bad({ domains: [{ key: 'a', accessRule: { identify: 'all' } }] }),
+      'config.domains[0].accessRule.identify: must be an array of non-empty strings (principal groups, * for all)',
+    );
+  });
+
+  it('fills defaults: port 8080, public base URL http://localhost:8080, node multiplier', () => {
+    const config = validateConfig({}, '/srv');
+    assert.equal(config.listen.port, 8080);
+    assert.equal(config.publicBaseUrl, 'http://localhost:8080');
+    assert.equal(config.multiplier, 'node');
+    assert.equal(config.storage.file, '/srv/blindpseudo.db');
+    assert.deepEqual(config.masterKey, { env: 'BLINDPSEUDO_MASTER_KEY' });
+  });
+});
