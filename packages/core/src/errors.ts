@@ -40,6 +40,8 @@ export const ErrorCodes = {
   INVALID_PSEUDONYM_STRING: 'ERR_PSEUDO_INVALID_PSEUDONYM_STRING',
   /** An ISO-8601 duration is malformed. */
   INVALID_DURATION: 'ERR_PSEUDO_INVALID_DURATION',
+  /** An encrypted field (JWE) is malformed, names another key, or could not be decrypted. */
+  FIELD_DECRYPTION_FAILED: 'ERR_PSEUDO_FIELD_DECRYPTION_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

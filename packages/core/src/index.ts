@@ -28,3 +28,4 @@ export * from './transit-info.js';
 export * from './pseudonym-in-transit.js';
 export * from './fhir.js';
 export * from './duration.js';
+export * from './field-encryption.js';

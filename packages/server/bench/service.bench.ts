@@ -3,23 +3,15 @@
 // items/s, printed beside this machine's `openssl speed -seconds 3 ecdhp521` from the same run.
 // The client sends pre-blinded points (the service cannot tell), so the figures measure the
 // service, not the load generator's own P-521 work.
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
 import { blind, encodeValue, pointToJson, CURVE_NAME } from '@blindpseudo/core';
+import { startServiceProcess } from '../../../test-support/service-process.ts';
 
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = 8;
 
-const child = spawn(
-  process.execPath,
-  ['--conditions=source', '--import', 'tsx', new URL('service-process.ts', import.meta.url).pathname],
-  {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-const { baseUrl } = JSON.parse(line) as { baseUrl: string };
+const service = await startServiceProcess(['bench_v1']);
+const { baseUrl } = service;
 
 const pool = await Promise.all(
   Array.from({ length: 40 }, async (_, i) => pointToJson((await blind(encodeValue(String(85073003328 + i)))).point)),
@@ -80,5 +72,5 @@ try {
     },
   ]);
 } finally {
-  child.kill('SIGTERM');
+  await service.stop();
 }

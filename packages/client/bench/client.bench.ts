@@ -1,0 +1,67 @@
+/**
+ * Client-side CPU per pseudonymize round trip (encode, blind, HTTP + JSON, unblind), for our
+ * client and for the official eHealth JS helper, side by side against the same local service.
+ * The service runs in a child process, so this process's CPU time is the client's alone.
+ *
+ *     npm run bench:client            (BENCH_N=200 for more round trips per run)
+ */
+import { createClient } from '../src/index.js';
+import { loadOfficialHelper, officialHttpClient } from '../../../test-support/official-helper.ts';
+import { startServiceProcess } from '../../../test-support/service-process.ts';
+
+process.noDeprecation = true; // the official helper's bn.js uses Buffer()
+const DOMAIN = 'bench_v1';
+const N = Number(process.env.BENCH_N ?? 100);
+const ROUNDS = 3;
+
+interface Sample {
+  cpuMs: number;
+  wallMs: number;
+}
+
+async function measure(run: (value: string) => Promise<unknown>, tag: string): Promise<Sample> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  for (let i = 0; i < N; i++) await run(`${tag}-${i}-${Math.random().toString(36).slice(2, 10)}`);
+  const used = process.cpuUsage(cpu);
+  return { cpuMs: (used.user + used.system) / 1000 / N, wallMs: (performance.now() - start) / N };
+}
+
+const service = await startServiceProcess([DOMAIN]);
+try {
+  const official = await loadOfficialHelper();
+  const ours = createClient({ baseUrls: service.baseUrl, cache: false });
+  const document = await ours.getDomain(DOMAIN);
+  const theirs = new official.PseudonymisationHelper(officialHttpClient(service.baseUrl)).createDomain(
+    DOMAIN,
+    official.Curve.P521,
+    document.audience,
+    document.bufferSize,
+  );
+  const contenders: [string, (v: string) => Promise<unknown>][] = [
+    ['@blindpseudo/client', (v) => ours.pseudonymize(DOMAIN, v)],
+    ['@smals-belgium-shared/pseudo-helper', (v) => theirs.valueFactory.fromString(v).pseudonymize()],
+  ];
+  for (const [, run] of contenders) for (let i = 0; i < 10; i++) await run(`warm-${i}`); // JIT warm-up
+  const best = new Map<string, Sample>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, run] of contenders) {
+      const sample = await measure(run, `r${round}`);
+      const previous = best.get(name);
+      if (previous === undefined || sample.cpuMs < previous.cpuMs) best.set(name, sample);
+    }
+  }
+  const baseline = best.get(contenders[1]![0])!;
+  console.log(`pseudonymize round trips, client side, best of ${ROUNDS} runs of ${N} (service in another process)\n`);
+  console.log(
+    `${'client'.padEnd(38)} ${'CPU ms/op'.padStart(10)} ${'wall ms/op'.padStart(11)} ${'CPU vs official'.padStart(16)}`,
+  );
+  for (const [name] of contenders) {
+    const s = best.get(name)!;
+    console.log(
+      `${name.padEnd(38)} ${s.cpuMs.toFixed(2).padStart(10)} ${s.wallMs.toFixed(2).padStart(11)} ${`${(s.cpuMs / baseline.cpuMs).toFixed(2)}×`.padStart(16)}`,
+    );
+  }
+} finally {
+  await service.stop();
+}

@@ -1,0 +1,34 @@
+/**
+ * @blindpseudo/owner — the owner's side of the eHealth blind pseudonymisation protocol: domain
+ * documents and their secret keys, pseudonyms at rest and in transit, convert, double
+ * pseudonymisation. Node, and browsers where WebCrypto allows.
+ */
+export {
+  type AtRestOptions,
+  type ConvertToOptions,
+  type InTransitOptions,
+  type OwnerDomain,
+  type OwnerOptions,
+  Owner,
+} from './owner.js';
+export { type OwnerErrorCode, OwnerError, OwnerErrorCodes, isOwnerError } from './errors.js';
+export {
+  type Jwks,
+  type KeyObjectLike,
+  type OwnerKey,
+  type OwnerKeyInput,
+  type OwnerPrivateKey,
+  type PublishedKey,
+  KEY_ENCRYPTION_ALG,
+  buildJwks,
+  loadOwnerKey,
+} from './owner-keys.js';
+export { type TransitKey, unwrapSecretKeys } from './secret-keys.js';
+export {
+  type OwnerScalarFile,
+  OWNER_SCALAR_KTY,
+  formatOwnerScalar,
+  generateOwnerScalar,
+  parseOwnerScalar,
+} from './owner-scalar.js';
+export { PseudonymAtRest } from './pseudonym-at-rest.js';

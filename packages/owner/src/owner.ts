@@ -1,0 +1,372 @@
+/**
+ * The owner of one or more domains: it holds (unwrapped) its domains' transitInfo keys, and turns
+ * pseudonyms in transit into pseudonyms at rest (to store) and back (to hand out), without any
+ * call to the service; it converts to other domains through the service.
+ *
+ * - Domain documents are loaded through the client, their secret keys unwrapped with the owner's
+ *   private keys, and reloaded every 6 hours (key rotation) and once when a transitInfo names an
+ *   unknown kid (at most once a minute per domain, so that forged kids cannot make it hammer the
+ *   service). A failed periodic reload keeps the keys it had and tries again a minute later.
+ * - At rest: opening a transit checks alg/enc, kid, the audience, iat/exp with a 60 s clock
+ *   skew, and the subject (`sub`) when asked; then k_d·X = s·P (times k_o when set).
+ * - In transit: a fresh s, the point s⁻¹·(k_d·X) (times k_o⁻¹ when set) and a fresh transitInfo
+ *   whose exp is iat + the domain's timeToLiveInTransit. One transit per (pseudonym, subject,
+ *   claims) is reused until 30 s before its exp, as eHealth asks of owners.
+ *
+ * Not protected against: replay of a transit within its validity window.
+ */
+import {
+  type PseudonymInTransit,
+  ErrorCodes,
+  PseudoError,
+  createTransitInfo,
+  invertScalar,
+  multiplyPoint,
+  multiplyScalars,
+  openTransitInfo,
+  randomScalar,
+} from '@blindpseudo/core';
+import {
+  type DomainDocument,
+  type PseudonymInTransitResult,
+  type PseudonymisationClient,
+  type TransitInput,
+  ClientErrorCodes,
+  ExpiringCache,
+  TRANSIT_REUSE_MARGIN_SECONDS,
+  isClientError,
+  toPseudonymInTransit,
+} from '@blindpseudo/client';
+import { OwnerError, OwnerErrorCodes } from './errors.js';
+import { type Jwks, type OwnerKey, type OwnerKeyInput, buildJwks, loadOwnerKey } from './owner-keys.js';
+import { type OwnerScalarFile, formatOwnerScalar, parseOwnerScalar } from './owner-scalar.js';
+import { PseudonymAtRest } from './pseudonym-at-rest.js';
+import { type TransitKey, unwrapSecretKeys } from './secret-keys.js';
+
+export interface OwnerOptions {
+  /** The client that reaches the service (domain documents, convert). */
+  client: PseudonymisationClient;
+  /** The URL where this owner publishes its JWKS, exactly as the domain documents list it. */
+  jku: string;
+  /** The owner's RSA key pairs (at least one). */
+  keys: readonly OwnerKeyInput[];
+  /** Double pseudonymisation: the owner scalar k_o, or its key file (JSON text or object). */
+  ownerScalar?: bigint | string | OwnerScalarFile;
+  /** How often domain documents are reloaded, in ms. Default 6 h (eHealth's maximum). */
+  reloadIntervalMs?: number;
+  /** After a failed periodic reload, when to try again, in ms. Default 60,000. */
+  reloadRetryDelayMs?: number;
+  /** Least time between two reloads caused by unknown kids, per domain, in ms. Default 60,000. */
+  unknownKidReloadIntervalMs?: number;
+  /** Reuse of transits made by {@link Owner.inTransit}; `false` turns it off. On by default. */
+  transitCache?: boolean | { maxEntries?: number };
+  /** Allowed clock skew for iat/exp, in seconds. Default 60. */
+  clockSkewSeconds?: number;
+  /** Clock in ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** A loaded domain: its document and its unwrapped transitInfo keys. */
+export interface OwnerDomain {
+  readonly document: DomainDocument;
+  readonly keys: readonly TransitKey[];
+  /** When it was loaded (ms since the epoch). */
+  readonly loadedAt: number;
+}
+
+export interface AtRestOptions {
+  /** The domain the transit must belong to (its audience is checked). */
+  domain: string;
+  /** When given, the transitInfo's `sub` claim must equal it. */
+  subject?: string;
+  signal?: AbortSignal;
+}
+
+export interface InTransitOptions {
+  /** Puts a `sub` claim in the transitInfo: the subject the transit is meant for. */
+  subject?: string;
+  /** Other custom claims (not iat, exp, scalar). */
+  claims?: Readonly<Record<string, unknown>>;
+  /** Set `false` to make a fresh transit even if a reusable one is cached. */
+  cache?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ConvertToOptions {
+  /** The domain of a pseudonym in transit (pseudonyms at rest carry theirs). */
+  from?: string;
+  signal?: AbortSignal;
+}
+
+const DEFAULT_TTL_SECONDS = 600;
+
+interface DomainState {
+  current: OwnerDomain | undefined;
+  nextReloadAt: number;
+  lastUnknownKidReload: number;
+  pending: Promise<OwnerDomain> | undefined;
+}
+
+function optionalInteger(value: unknown, label: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`${label} must be an integer`);
+  if (value < min || value > max) throw new RangeError(`${label} must be in [${min}, ${max}]`);
+  return value;
+}
+
+function assertDomainKey(key: unknown, label: string): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0) throw new TypeError(`${label} must be a non-empty string`);
+}
+
+/** A canonical text of claims (sorted names), for cache keys. */
+function canonicalClaims(claims: Readonly<Record<string, unknown>>): string {
+  return JSON.stringify(
+    Object.keys(claims)
+      .sort()
+      .map((name) => [name, claims[name]]),
+  );
+}
+
+/** A transient failure to reach the service, after which stale keys may still serve. */
+function isTransient(err: unknown): boolean {
+  return (
+    isClientError(err, ClientErrorCodes.NETWORK) ||
+    isClientError(err, ClientErrorCodes.TIMEOUT) ||
+    (isClientError(err, ClientErrorCodes.PROBLEM) && (err.status ?? 0) >= 500)
+  );
+}
+
+export class Owner {
+  readonly #client: PseudonymisationClient;
+  readonly #jku: string;
+  readonly #keys: readonly OwnerKey[];
+  readonly #jwks: Jwks;
+  readonly #ownerScalar: bigint | undefined;
+  readonly #reloadIntervalMs: number;
+  readonly #reloadRetryDelayMs: number;
+  readonly #unknownKidReloadIntervalMs: number;
+  readonly #clockSkewSeconds: number;
+  readonly #now: () => number;
+  readonly #domains = new Map<string, DomainState>();
+  readonly #transits: ExpiringCache<PseudonymInTransitResult>;
+
+  private constructor(options: OwnerOptions, keys: readonly OwnerKey[]) {
+    this.#client = options.client;
+    this.#jku = options.jku;
+    this.#keys = keys;
+    this.#jwks = buildJwks(keys);
+    const scalar = options.ownerScalar;
+    // A bigint goes through its key file form, which checks its range.
+    this.#ownerScalar =
+      scalar === undefined
+        ? undefined
+        : parseOwnerScalar(typeof scalar === 'bigint' ? formatOwnerScalar(scalar) : scalar);
+    this.#reloadIntervalMs = optionalInteger(
+      options.reloadIntervalMs,
+      'reloadIntervalMs',
+      1000,
+      6 * 3_600_000,
+      6 * 3_600_000,
+    );
+    this.#reloadRetryDelayMs = optionalInteger(options.reloadRetryDelayMs, 'reloadRetryDelayMs', 0, 3_600_000, 60_000);
+    this.#unknownKidReloadIntervalMs = optionalInteger(
+      options.unknownKidReloadIntervalMs,
+      'unknownKidReloadIntervalMs',
+      0,
+      3_600_000,
+      60_000,
+    );
+    this.#clockSkewSeconds = optionalInteger(options.clockSkewSeconds, 'clockSkewSeconds', 0, 3600, 60);
+    this.#now = options.now ?? Date.now;
+    const cache = options.transitCache ?? true;
+    const maxEntries =
+      cache === false
+        ? 0
+        : optionalInteger(
+            cache === true ? undefined : cache.maxEntries,
+            'transitCache.maxEntries',
+            0,
+            10_000_000,
+            10_000,
+          );
+    this.#transits = new ExpiringCache(maxEntries, this.#now);
+  }
+
+  /** Loads the owner's keys and checks the options; no call to the service yet. */
+  static async create(options: OwnerOptions): Promise<Owner> {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    if (
+      typeof options.client !== 'object' ||
+      options.client === null ||
+      typeof options.client.getDomain !== 'function'
+    ) {
+      throw new TypeError('client must be a PseudonymisationClient');
+    }
+    if (typeof options.jku !== 'string' || options.jku.length === 0)
+      throw new TypeError('jku must be a non-empty string');
+    if (!Array.isArray(options.keys) || options.keys.length === 0)
+      throw new TypeError('keys must be a non-empty array');
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('now must be a function');
+    const keys = await Promise.all(options.keys.map(loadOwnerKey));
+    if (new Set(keys.map((k) => k.kid)).size !== keys.length) throw new TypeError('owner keys must have distinct kids');
+    return new Owner(options, keys);
+  }
+
+  /** The JWKS to publish at `jku` (public fields only). */
+  get jwks(): Jwks {
+    return this.#jwks;
+  }
+
+  /** Whether double pseudonymisation is on. */
+  get hasOwnerScalar(): boolean {
+    return this.#ownerScalar !== undefined;
+  }
+
+  /** The domain with its unwrapped keys, loaded or reloaded as needed. */
+  async domain(domainKey: string, options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<OwnerDomain> {
+    assertDomainKey(domainKey, 'domainKey');
+    let state = this.#domains.get(domainKey);
+    if (state === undefined) {
+      state = { current: undefined, nextReloadAt: 0, lastUnknownKidReload: -Infinity, pending: undefined };
+      this.#domains.set(domainKey, state);
+    }
+    if (state.current !== undefined && !options.refresh && this.#now() < state.nextReloadAt) return state.current;
+    try {
+      return await this.#load(domainKey, state, options.signal);
+    } catch (err) {
+      if (state.current !== undefined && !options.refresh && isTransient(err)) {
+        state.nextReloadAt = this.#now() + this.#reloadRetryDelayMs;
+        return state.current;
+      }
+      throw err;
+    }
+  }
+
+  #load(domainKey: string, state: DomainState, signal: AbortSignal | undefined): Promise<OwnerDomain> {
+    if (state.pending !== undefined) return state.pending;
+    const load = (async () => {
+      const document = await this.#client.getDomain(domainKey, { refresh: true, ...(signal ? { signal } : {}) });
+      const keys = await unwrapSecretKeys(document, this.#jku, this.#keys);
+      const loadedAt = this.#now();
+      const domain = Object.freeze({ document, keys, loadedAt });
+      state.current = domain;
+      state.nextReloadAt = loadedAt + this.#reloadIntervalMs;
+      return domain;
+    })();
+    state.pending = load;
+    return load.finally(() => {
+      state.pending = undefined;
+    });
+  }
+
+  /** The transit key of `kid`, reloading the domain once when it is unknown. */
+  async #transitKey(domainKey: string, kid: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    const find = (d: OwnerDomain): Uint8Array | undefined => d.keys.find((k) => k.kid === kid)?.key;
+    const known = find(await this.domain(domainKey, signal ? { signal } : {}));
+    if (known !== undefined) return known;
+    const state = this.#domains.get(domainKey)!;
+    const now = this.#now();
+    if (now - state.lastUnknownKidReload < this.#unknownKidReloadIntervalMs) return undefined;
+    state.lastUnknownKidReload = now;
+    return find(await this.domain(domainKey, { refresh: true, ...(signal ? { signal } : {}) }));
+  }
+
+  /**
+   * Opens a pseudonym in transit of `options.domain` (object, `SEC1:transitInfo` or FHIR URN) and
+   * returns the pseudonym at rest. Throws core's `ERR_PSEUDO_TRANSIT_INFO_…` errors on a bad
+   * transitInfo (audience, expiry, unknown kid, tampering, subject).
+   */
+  async atRest(transit: TransitInput, options: AtRestOptions): Promise<PseudonymAtRest> {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    assertDomainKey(options.domain, 'options.domain');
+    if (options.subject !== undefined && typeof options.subject !== 'string')
+      throw new TypeError('subject must be a string');
+    const pseudonym = toPseudonymInTransit(transit);
+    const domainKey = options.domain;
+    const { document } = await this.domain(domainKey, options.signal ? { signal: options.signal } : {});
+    const opened = await openTransitInfo(pseudonym.transitInfo, {
+      keys: (kid) => this.#transitKey(domainKey, kid, options.signal),
+      audience: document.audience,
+      now: Math.floor(this.#now() / 1000),
+      clockSkewSeconds: this.#clockSkewSeconds,
+    });
+    if (options.subject !== undefined && opened.claims.sub !== options.subject) {
+      throw new PseudoError(ErrorCodes.TRANSIT_INFO_CLAIM_MISMATCH, 'transitInfo is for another subject');
+    }
+    const factor = this.#ownerScalar === undefined ? opened.scalar : multiplyScalars(opened.scalar, this.#ownerScalar);
+    return new PseudonymAtRest(domainKey, multiplyPoint(pseudonym.point, factor));
+  }
+
+  /** Makes (or reuses) a pseudonym in transit of the pseudonym at rest's domain. */
+  async inTransit(atRest: PseudonymAtRest, options: InTransitOptions = {}): Promise<PseudonymInTransitResult> {
+    if (!(atRest instanceof PseudonymAtRest)) throw new TypeError('atRest must be a PseudonymAtRest');
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    if (options.subject !== undefined && typeof options.subject !== 'string')
+      throw new TypeError('subject must be a string');
+    if (options.claims !== undefined && (typeof options.claims !== 'object' || options.claims === null)) {
+      throw new TypeError('claims must be an object');
+    }
+    if (options.claims !== undefined && 'sub' in options.claims && options.subject !== undefined) {
+      throw new TypeError('give the subject either as subject or as claims.sub, not both');
+    }
+    const claims = { ...options.claims, ...(options.subject === undefined ? {} : { sub: options.subject }) };
+    const cacheKey = `${atRest.domain}\u0000${atRest.xBase64()}\u0000${canonicalClaims(claims)}`;
+    if (options.cache !== false) {
+      const hit = this.#transits.get(cacheKey);
+      if (hit !== undefined) return hit;
+    }
+    const { document, keys } = await this.domain(atRest.domain, options.signal ? { signal: options.signal } : {});
+    const active = keys.find((k) => k.active);
+    if (active === undefined)
+      throw new OwnerError(OwnerErrorCodes.NO_ACTIVE_KEY, `domain ${atRest.domain} has no active secret key`);
+    const ttlSeconds = document.timeToLiveInTransitSeconds ?? DEFAULT_TTL_SECONDS;
+    const s = randomScalar();
+    const blinding = this.#ownerScalar === undefined ? s : multiplyScalars(s, this.#ownerScalar);
+    const point = multiplyPoint(atRest.point, invertScalar(blinding));
+    const iat = Math.floor(this.#now() / 1000);
+    const transitInfo = await createTransitInfo({
+      key: active.key,
+      kid: active.kid,
+      audience: document.audience,
+      scalar: s,
+      iat,
+      ttlSeconds,
+      claims,
+    });
+    const result: PseudonymInTransitResult = Object.freeze({
+      domain: atRest.domain,
+      point,
+      transitInfo,
+      iat,
+      exp: iat + ttlSeconds,
+    });
+    if (options.cache !== false) {
+      this.#transits.set(cacheKey, result, (iat + ttlSeconds - TRANSIT_REUSE_MARGIN_SECONDS) * 1000);
+    }
+    return result;
+  }
+
+  /**
+   * Converts to `toDomain` through the service: a pseudonym at rest is sent blinded without
+   * transitInfo (r·k_from·X: only an owner of its domain may do this); a pseudonym in transit of
+   * `options.from` is converted as such. The result is a pseudonym in transit of `toDomain`.
+   */
+  async convertTo(
+    pseudonym: PseudonymAtRest | TransitInput,
+    toDomain: string,
+    options: ConvertToOptions = {},
+  ): Promise<PseudonymInTransitResult> {
+    assertDomainKey(toDomain, 'toDomain');
+    const call = options.signal ? { signal: options.signal } : {};
+    if (pseudonym instanceof PseudonymAtRest) {
+      const point =
+        this.#ownerScalar === undefined
+          ? pseudonym.point
+          : multiplyPoint(pseudonym.point, invertScalar(this.#ownerScalar));
+      return this.#client.convertAtRest(pseudonym.domain, toDomain, point, call);
+    }
+    assertDomainKey(options.from, 'options.from');
+    const transit: PseudonymInTransit = toPseudonymInTransit(pseudonym);
+    return this.#client.convert(options.from, toDomain, transit, call);
+  }
+}
