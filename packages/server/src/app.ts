@@ -9,13 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { type ScalarMultiplier, nobleMultiplier } from '@blindpseudo/core';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { MultiplierName, ServiceConfig } from './config.js';
+import type { ServiceConfig } from './config.js';
 import type { DomainRegistry } from './domains.js';
 import { type Keystore, openKeystore } from './keystore.js';
 import { Metrics, type RequestOutcome } from './metrics.js';
-import { nodeCryptoMultiplier } from './node-multiplier.js';
+import { selectMultiplier } from './multipliers.js';
 import { Pseudonymisation } from './operations.js';
 import { PROBLEM_CONTENT_TYPE, problem, problemFromError } from './problems.js';
 import { domainDocumentRoutes } from './routes/domain-document.js';
@@ -42,11 +41,6 @@ export interface BuildAppOptions {
   /** Where the JSON logs go (default stdout). */
   logStream?: NodeJS.WritableStream;
 }
-
-export const MULTIPLIERS: Readonly<Record<MultiplierName, ScalarMultiplier>> = Object.freeze({
-  node: nodeCryptoMultiplier,
-  noble: nobleMultiplier,
-});
 
 /** Log redaction: request bodies, tokens, and anything shaped like a point or a transitInfo. */
 const REDACT = [
@@ -115,7 +109,9 @@ async function assemble(
   app.addHook('onClose', async () => keystore.close());
 
   const metrics = new Metrics();
-  const multiplier = MULTIPLIERS[config.multiplier];
+  const { multiplier, fallbackReason } = selectMultiplier(config.multiplier);
+  if (fallbackReason !== undefined)
+    app.log.warn(`native multiplier unavailable (${fallbackReason}): using node:crypto`);
   const pseudonymisation = new Pseudonymisation(keystore.domains, multiplier, now);
   app.log.info({ multiplier: multiplier.name, domains: keystore.domains.keys() }, 'keys loaded');
 

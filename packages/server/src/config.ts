@@ -14,6 +14,10 @@ export type AccessRuleOperation = (typeof ACCESS_RULE_OPERATIONS)[number];
 export type AccessRule = Readonly<Record<AccessRuleOperation, readonly string[]>>;
 
 /** A public JSON Web Key Set as owners publish it. */
+/** Scalar multiplier names (see multipliers.ts). */
+export const MULTIPLIER_NAMES = ['auto', 'native', 'node', 'noble'] as const;
+export type MultiplierName = (typeof MULTIPLIER_NAMES)[number];
+
 export interface Jwks {
   readonly keys: readonly Record<string, unknown>[];
 }
@@ -39,7 +43,6 @@ export interface DomainConfig {
 }
 
 export type MasterKeySource = { readonly file: string } | { readonly env: string };
-export type MultiplierName = 'node' | 'noble';
 
 export interface ServiceConfig {
   /** Scheme, host and port clients use to reach the service; audiences derive from it. */
@@ -47,7 +50,7 @@ export interface ServiceConfig {
   readonly listen: { readonly host: string; readonly port: number };
   readonly storage: { readonly kind: 'sqlite'; readonly file: string };
   readonly masterKey: MasterKeySource;
-  /** Which scalar multiplier computes the operations (`node`: OpenSSL through node:crypto). */
+  /** Which scalar multiplier computes the operations (multipliers.ts). */
   readonly multiplier: MultiplierName;
   readonly limits: {
     readonly bodyLimitBytes: number;
@@ -225,9 +228,10 @@ export function validateConfig(input: unknown, baseDir: string): ServiceConfig {
   const limitsRaw = raw.limits === undefined ? {} : object(raw.limits, 'config.limits');
   onlyKnown(limitsRaw, 'config.limits', ['bodyLimitBytes', 'requestTimeoutMs']);
 
-  const multiplier = raw.multiplier ?? 'node';
-  if (multiplier !== 'node' && multiplier !== 'noble')
-    throw new ConfigError('config.multiplier', 'must be "node" or "noble"');
+  const multiplier = (raw.multiplier ?? 'auto') as MultiplierName;
+  if (!MULTIPLIER_NAMES.includes(multiplier)) {
+    throw new ConfigError('config.multiplier', `must be one of ${MULTIPLIER_NAMES.join(', ')}`);
+  }
   const logLevel = raw.logLevel ?? 'info';
   if (!LOG_LEVELS.includes(logLevel as (typeof LOG_LEVELS)[number])) {
     throw new ConfigError('config.logLevel', `must be one of ${LOG_LEVELS.join(', ')}`);

@@ -2,7 +2,8 @@
  * @blindpseudo/server — the blind pseudonymisation service (eHealth Pseudonymisation REST v1).
  * `buildApp` makes the Fastify app from a validated config; `startServer` listens.
  */
-export { buildApp, MULTIPLIERS, type BuildAppOptions } from './app.js';
+export { buildApp, type BuildAppOptions } from './app.js';
+export { selectMultiplier, type SelectedMultiplier } from './multipliers.js';
 export { startServer, type RunningServer, type StartServerOptions } from './server.js';
 export * from './config.js';
 export { loadConfigFile } from './config-file.js';

@@ -1,6 +1,6 @@
 /**
  * Test support: starts the REAL service (same app factory, SQLite in a temporary directory,
- * software keys, OpenSSL multiplier) on 127.0.0.1, for the tests of this and other packages.
+ * software keys, the default multiplier) on 127.0.0.1, for the tests of this and other packages.
  * Restarting on the same `dataDir` reuses the database, the master key and the port (so the
  * domains' audiences stay the same).
  */
@@ -86,7 +86,7 @@ export async function startTestService(options: StartTestServiceOptions): Promis
       listen: { host: '127.0.0.1', port },
       storage: { kind: 'sqlite', file: 'blindpseudo.db' },
       masterKey: { file: 'master.key' },
-      multiplier: 'node',
+      multiplier: 'auto',
       logLevel: 'silent',
       domains: options.domains.map((d) => ({
         key: d.key,

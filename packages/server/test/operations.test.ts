@@ -131,7 +131,7 @@ describe('config validation', () => {
       'config.domains[0].owners[0].jku: must be an http(s) URL',
     );
     assert.equal(bad({ listen: { port: 70000 } }), 'config.listen.port: must be an integer 0..65535');
-    assert.equal(bad({ multiplier: 'gpu' }), 'config.multiplier: must be "node" or "noble"');
+    assert.equal(bad({ multiplier: 'gpu' }), 'config.multiplier: must be one of auto, native, node, noble');
     assert.match(bad({ colour: 'blue' }), /^config\.colour: unknown setting/);
     assert.equal(
       bad({ domains: [{ key: 'a', accessRule: { identify: 'all' } }] }),
@@ -139,11 +139,11 @@ describe('config validation', () => {
     );
   });
 
-  it('fills defaults: port 8080, public base URL http://localhost:8080, node multiplier', () => {
+  it('fills defaults: port 8080, public base URL http://localhost:8080, auto multiplier', () => {
     const config = validateConfig({}, '/srv');
     assert.equal(config.listen.port, 8080);
     assert.equal(config.publicBaseUrl, 'http://localhost:8080');
-    assert.equal(config.multiplier, 'node');
+    assert.equal(config.multiplier, 'auto');
     assert.equal(config.storage.file, '/srv/blindpseudo.db');
     assert.deepEqual(config.masterKey, { env: 'BLINDPSEUDO_MASTER_KEY' });
   });

@@ -52,7 +52,7 @@ export async function init(ctx: CommandContext): Promise<void> {
     listen: { host: 'localhost', port },
     storage: { kind: 'sqlite', file: 'blindpseudo.db' },
     masterKey: { file: 'master.key' },
-    multiplier: 'node',
+    multiplier: 'auto',
     logLevel: 'info',
     domains: DEMO_DOMAINS.map((d) => ({
       ...d,

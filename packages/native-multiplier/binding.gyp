@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "p521_multiplier",
+      "sources": ["native/p521_multiplier.c"],
+      "cflags_c": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror=implicit-function-declaration", "-fvisibility=hidden"],
+      "libraries": ["-ldl", "-lpthread"]
+    }
+  ]
+}
