@@ -554,19 +554,26 @@ export class PseudonymisationClient {
     signal: AbortSignal | undefined,
   ): Promise<ItemResult<R>[]> {
     const results = new Array<ItemResult<R>>(inputs.length);
-    const ready: { index: number; prepared: Prepared<R> }[] = [];
-    for (let i = 0; i < inputs.length; i++) {
-      try {
-        ready.push({ index: i, prepared: await op.prepare(inputs[i]!) });
-      } catch (err) {
-        if (err instanceof TypeError || err instanceof RangeError) throw err;
-        results[i] = failure(err);
-      }
-    }
     const rethrowAbort = (err: unknown): void => {
       if (isClientError(err, ClientErrorCodes.ABORTED)) throw err;
     };
-    await mapWithConcurrency(chunk(ready), this.#concurrency, async (items) => {
+    // Each chunk is blinded (concurrently: an asynchronous multiplier runs them in parallel) just
+    // before it is sent, so blinding the next chunks overlaps the calls already in flight.
+    const chunks = chunk(inputs.map((input, index) => ({ input, index })));
+    await mapWithConcurrency(chunks, this.#concurrency, async (chunkInputs) => {
+      const prepared = await Promise.all(
+        chunkInputs.map(async ({ input, index }) => {
+          try {
+            return { index, prepared: await op.prepare(input) };
+          } catch (err) {
+            if (err instanceof TypeError || err instanceof RangeError) throw err;
+            results[index] = failure(err);
+            return undefined;
+          }
+        }),
+      );
+      const items = prepared.filter((item) => item !== undefined);
+      if (items.length === 0) return;
       if (items.length === 1) {
         const { index, prepared } = items[0]!;
         try {
