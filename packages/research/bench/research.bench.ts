@@ -1,0 +1,129 @@
+/**
+ * Research benchmark: synthetic sources (valid SSIN checksums, half of the people in both), both
+ * sides end to end against the real service in a child process — pseudonymise each source (worker
+ * pool), then join as the research domain's owner — and the records/s of each phase and the
+ * process's peak RSS.
+ *
+ *   npm run bench:research -- [records=100000] [--workers N] [--multiplier auto|native|noble]
+ */
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createClient } from '@blindpseudo/client';
+import { Owner, buildJwks, loadOwnerKey } from '@blindpseudo/owner';
+import { type MultiplierChoice, chooseMultiplier, runJoin, runSourceJob } from '@blindpseudo/research';
+
+const { values, positionals } = parseArgs({
+  options: { workers: { type: 'string' }, multiplier: { type: 'string' } },
+  allowPositionals: true,
+});
+const records = Number(positionals[0] ?? 100_000);
+if (!Number.isSafeInteger(records) || records < 2) throw new RangeError('records must be an integer ≥ 2');
+const workers = values.workers === undefined ? undefined : Number(values.workers);
+const multiplier = (values.multiplier ?? 'auto') as MultiplierChoice;
+
+function syntheticSsin(i: number): string {
+  const body = [30 + (i % 70), 1 + (Math.floor(i / 70) % 12), 1 + (Math.floor(i / 840) % 28)]
+    .map((n) => String(n).padStart(2, '0'))
+    .join('')
+    .concat(String(1 + (Math.floor(i / 23520) % 997)).padStart(3, '0'));
+  return `${body}${String(97 - (Number(body) % 97)).padStart(2, '0')}`;
+}
+
+/** Writes `count` rows for people first, first+1, … without holding them in memory. */
+async function writeSource(path: string, first: number, count: number): Promise<void> {
+  const out = createWriteStream(path);
+  out.write('ssin,age,diagnosis\r\n');
+  for (let i = first; i < first + count; i++) {
+    if (!out.write(`${syntheticSsin(i)},${20 + (i % 70)},"code ${i % 997}, stage ""${i % 4}"""\r\n`)) {
+      await once(out, 'drain');
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+const jku = 'https://institute.example.org/jwks.json';
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const keys = [{ privateKey, kid: 'bench-institute' }];
+const jwks = buildJwks([await loadOwnerKey(keys[0]!)]);
+const domains = [{ key: 'research_v1', timeToLiveInTransit: 'P1D', owners: [{ jku, jwks }] }];
+const child = spawn(
+  process.execPath,
+  [
+    '--conditions=source',
+    '--import',
+    'tsx',
+    fileURLToPath(new URL('service-child.ts', import.meta.url)),
+    JSON.stringify(domains),
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const line = await new Promise<string>((resolve, reject) => {
+  createInterface({ input: child.stdout! }).once('line', resolve);
+  child.once('exit', (code) => reject(new Error(`service exited with ${code}`)));
+});
+const baseUrl = (JSON.parse(line) as { baseUrl: string }).baseUrl;
+const dir = await mkdtemp(join(tmpdir(), 'blindpseudo-research-bench-'));
+
+try {
+  const half = Math.floor(records / 2);
+  const sources = [
+    { name: 'hospital', first: 0, count: half },
+    { name: 'registry', first: Math.floor(half / 2), count: records - half },
+  ];
+  for (const s of sources) await writeSource(join(dir, `${s.name}.csv`), s.first, s.count);
+
+  let t = performance.now();
+  for (const s of sources) {
+    const summary = await runSourceJob({
+      input: join(dir, `${s.name}.csv`),
+      output: join(dir, `${s.name}.transit.csv`),
+      rejects: join(dir, `${s.name}.rejects.ndjson`),
+      idColumns: ['ssin'],
+      domain: 'research_v1',
+      identifiers: { kind: 'ssin', baseUrls: baseUrl, multiplier, ...(workers ? { workers } : {}) },
+    });
+    if (summary.written !== s.count) throw new Error(`${s.name}: ${summary.rejected} rows rejected`);
+  }
+  const pseudonymiseSeconds = (performance.now() - t) / 1000;
+
+  t = performance.now();
+  const owner = await Owner.create({
+    client: createClient({ baseUrls: baseUrl }),
+    jku,
+    keys,
+    multiplier: chooseMultiplier(multiplier),
+  });
+  const joined = await runJoin({
+    sources: sources.map((s) => ({ name: s.name, path: join(dir, `${s.name}.transit.csv`), keyColumn: 'ssin' })),
+    output: join(dir, 'joined.ndjson'),
+    rejects: join(dir, 'joined.rejects.ndjson'),
+    owner,
+    domain: 'research_v1',
+    anonymise: true,
+  });
+  const joinSeconds = (performance.now() - t) / 1000;
+  const expectedPeople = sources[1]!.first + sources[1]!.count;
+  if (joined.people !== expectedPeople) throw new Error(`joined ${joined.people} people, expected ${expectedPeople}`);
+
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(`research bench: ${records} records in two sources, ${joined.linked} people in both`);
+  console.log(`  pseudonymise (source side)    ${(records / pseudonymiseSeconds).toFixed(0).padStart(7)} records/s`);
+  console.log(`  open + join + anonymise       ${(records / joinSeconds).toFixed(0).padStart(7)} records/s`);
+  console.log(
+    `  end to end                    ${(records / (pseudonymiseSeconds + joinSeconds)).toFixed(0).padStart(7)} records/s`,
+  );
+  console.log(`  peak RSS                      ${peakRssMb.toFixed(0).padStart(7)} MB`);
+} finally {
+  child.kill('SIGTERM');
+  if (child.exitCode === null) await once(child, 'exit');
+  await rm(dir, { recursive: true, force: true });
+}

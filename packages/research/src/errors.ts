@@ -1,0 +1,39 @@
+/**
+ * Typed errors of research jobs. One base class with a stable `code`; messages never contain the
+ * identifiers, pseudonyms or row contents involved.
+ */
+
+export const ResearchErrorCodes = {
+  /** The input cannot be used at all: a missing identifier column, an unreadable header. */
+  INVALID_INPUT: 'ERR_RESEARCH_INVALID_INPUT',
+  /** A checkpoint belongs to another job (other input, columns or domain) or is malformed. */
+  CHECKPOINT_MISMATCH: 'ERR_RESEARCH_CHECKPOINT_MISMATCH',
+  /** The job was interrupted through its AbortSignal; it resumes from its checkpoint. */
+  ABORTED: 'ERR_RESEARCH_ABORTED',
+  /** The service failed in a way no row can be blamed for (unreachable, 5xx, refused access). */
+  SERVICE_FAILED: 'ERR_RESEARCH_SERVICE_FAILED',
+  /** The requested scalar multiplier cannot be loaded here. */
+  MULTIPLIER_UNAVAILABLE: 'ERR_RESEARCH_MULTIPLIER_UNAVAILABLE',
+  /** A pool worker died. */
+  WORKER_FAILED: 'ERR_RESEARCH_WORKER_FAILED',
+} as const;
+
+export type ResearchErrorCode = (typeof ResearchErrorCodes)[keyof typeof ResearchErrorCodes];
+
+export class ResearchError extends Error {
+  readonly code: ResearchErrorCode;
+  constructor(code: ResearchErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ResearchError';
+    this.code = code;
+  }
+}
+
+export function isResearchError(err: unknown, code?: ResearchErrorCode): err is ResearchError {
+  return err instanceof ResearchError && (code === undefined || err.code === code);
+}
+
+/** Throws `ERR_RESEARCH_ABORTED` when the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ResearchError(ResearchErrorCodes.ABORTED, 'the job was interrupted');
+}
