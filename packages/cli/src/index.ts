@@ -4,20 +4,34 @@
  * call process.exit.
  */
 import {
+  AdministrationError,
   ConfigError,
   DomainConflictError,
   MasterKeyError,
   OwnerJwksError,
   UnknownDomainError,
 } from '@blindpseudo/server';
+import { access, usage as accessUsage } from './commands/access.js';
+import { AuditTamperedError, audit, usage as auditUsage } from './commands/audit.js';
 import { domain, usage as domainUsage } from './commands/domain.js';
 import { init, usage as initUsage } from './commands/init.js';
+import { principal, usage as principalUsage } from './commands/principal.js';
+import { research, usage as researchUsage } from './commands/research.js';
 import { serve, usage as serveUsage } from './commands/serve.js';
 import { type CommandContext, type Output, UsageError } from './context.js';
+import { ResearchError } from '@blindpseudo/research';
 
 export { UsageError, type CommandContext, type Output } from './context.js';
 
-const COMMANDS: Record<string, (ctx: CommandContext) => Promise<void>> = { init, serve, domain };
+const COMMANDS: Record<string, (ctx: CommandContext) => Promise<void>> = {
+  init,
+  serve,
+  domain,
+  principal,
+  access,
+  audit,
+  research,
+};
 
 export const USAGE = `usage: blindpseudo <command> [options]
 
@@ -26,10 +40,27 @@ ${initUsage}
 ${serveUsage}
 
 ${domainUsage}
+
+${principalUsage}
+
+${accessUsage}
+
+${auditUsage}
+
+${researchUsage}
 `;
 
 /** Errors whose message is the whole story (no stack trace needed). */
-const EXPECTED_ERRORS = [ConfigError, MasterKeyError, OwnerJwksError, DomainConflictError, UnknownDomainError];
+const EXPECTED_ERRORS = [
+  ConfigError,
+  MasterKeyError,
+  OwnerJwksError,
+  DomainConflictError,
+  UnknownDomainError,
+  AdministrationError,
+  AuditTamperedError,
+  ResearchError,
+];
 
 export interface MainOptions {
   stdout?: Output;

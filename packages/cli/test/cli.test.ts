@@ -122,7 +122,7 @@ describe('blindpseudo', () => {
 
   it('serve answers until SIGTERM, then exits 0', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'blindpseudo-cli-'));
-    await run(cwd, 'init');
+    const token = /demo token\s+(\S+)/.exec((await run(cwd, 'init')).out)![1];
     const configFile = join(cwd, '.data/config.json');
     writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), logLevel: 'warn' }));
     let err = '';
@@ -142,8 +142,11 @@ describe('blindpseudo', () => {
       },
     });
     const address = await Promise.race([listening, serving.then(() => assert.fail(err))]);
-    const doc = await (await fetch(`${address}/pseudo/v1/domains/uhmep_v1`)).json();
+    assert.equal((await fetch(`${address}/pseudo/v1/domains/uhmep_v1`)).status, 401, 'authentication is required');
+    const headers = { authorization: `Bearer ${token}` };
+    const doc = await (await fetch(`${address}/pseudo/v1/domains/uhmep_v1`, { headers })).json();
     assert.equal(doc.domain, 'uhmep_v1');
+    assert.equal(doc.secretKeys.length, 1, 'the demo principal owns the demo domains');
     process.kill(process.pid, 'SIGTERM');
     assert.equal(await serving, 0);
   });

@@ -2,25 +2,37 @@
  * The app factory: builds the Fastify app from a validated config. Starting to listen is
  * server.ts's job; tests build the app and use `inject`, or listen on port 0.
  *
- * Load order: keys and storage first (a wrong master key or a bad JWKS stops here), then the
- * external plugins (OpenAPI from the route schemas, docs page), then the error handling and
- * metrics hooks, then the routes.
+ * Load order: keys and storage first (a wrong master key or a bad JWKS stops here), then
+ * authentication (the token issuer's keys), then the request security hooks (authentication,
+ * access rules, limits, audit: request-security.ts), then the external plugins (OpenAPI from the
+ * route schemas, docs page), then the error handling and metrics hooks, then the routes.
+ *
+ * With `config.tls` the service speaks HTTPS; with `config.auth.mtls` it asks for a client
+ * certificate (optional at the TLS level, so that bearer tokens still work; checked per request).
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { ServiceConfig } from './config.js';
+import { AccessControl } from './access-rules.js';
+import { AuditLog } from './audit.js';
+import { Authenticator } from './authentication.js';
+import { ConfigError, type ServiceConfig } from './config.js';
 import type { DomainRegistry } from './domains.js';
 import { type Keystore, openKeystore } from './keystore.js';
+import { Quotas, RateLimiter } from './limits.js';
 import { Metrics, type RequestOutcome } from './metrics.js';
 import { selectMultiplier } from './multipliers.js';
 import { Pseudonymisation } from './operations.js';
-import { PROBLEM_CONTENT_TYPE, problem, problemFromError } from './problems.js';
+import { PROBLEM_CONTENT_TYPE, ProblemError, problem, problemFromError } from './problems.js';
+import { registerRequestSecurity } from './request-security.js';
+import { adminRoutes } from './routes/admin.js';
 import { domainDocumentRoutes } from './routes/domain-document.js';
 import { operationsRoutes } from './routes/operations.js';
 import { pseudonymisationRoutes } from './routes/pseudonymisation.js';
 import { SHARED_SCHEMAS } from './schemas.js';
+import type { Storage } from './storage/storage.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,6 +42,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The domains and their keys (for operators and tests; never exposed over HTTP). */
     domains: DomainRegistry;
+    /** The service's storage (for operators and tests). */
+    storage: Storage;
   }
 }
 
@@ -84,13 +98,38 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
   }
 }
 
+async function readPem(file: string, path: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new ConfigError(path, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** HTTPS server options, asking for (not requiring) a client certificate when mTLS is on. */
+async function httpsOptions(config: ServiceConfig): Promise<object | undefined> {
+  if (config.tls === undefined) return undefined;
+  const mtls = config.auth.mtls;
+  return {
+    cert: await readPem(config.tls.certFile, 'config.tls.certFile'),
+    key: await readPem(config.tls.keyFile, 'config.tls.keyFile'),
+    ...(mtls === undefined
+      ? {}
+      : { ca: await readPem(mtls.caFile, 'config.auth.mtls.caFile'), requestCert: true, rejectUnauthorized: false }),
+  };
+}
+
 async function assemble(
   config: ServiceConfig,
   keystore: Keystore,
   now: () => number,
   options: BuildAppOptions,
 ): Promise<FastifyInstance> {
+  const https = await httpsOptions(config);
+  const authenticator = await Authenticator.create(config.auth, keystore.storage, now);
+  // One factory call for HTTP and HTTPS: the instance is used the same way.
   const app = Fastify({
+    ...(https === undefined ? {} : { https }),
     logger: {
       level: config.logLevel,
       redact: { paths: REDACT, censor: '[redacted]' },
@@ -103,9 +142,10 @@ async function assemble(
     return503OnClosing: true,
     genReqId: () => randomUUID(),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-  });
-  for (const warning of keystore.warnings) app.log.warn(warning);
+  }) as unknown as FastifyInstance;
+  for (const warning of [...keystore.warnings, ...authenticator.warnings]) app.log.warn(warning);
   app.decorate('domains', keystore.domains);
+  app.decorate('storage', keystore.storage);
   app.addHook('onClose', async () => keystore.close());
 
   const metrics = new Metrics();
@@ -114,6 +154,20 @@ async function assemble(
     app.log.warn(`native multiplier unavailable (${fallbackReason}): using node:crypto`);
   const pseudonymisation = new Pseudonymisation(keystore.domains, multiplier, now);
   app.log.info({ multiplier: multiplier.name, domains: keystore.domains.keys() }, 'keys loaded');
+
+  const access = new AccessControl(keystore.storage, keystore.domains);
+  registerRequestSecurity(app, {
+    authenticator,
+    access,
+    domains: keystore.domains,
+    adminGroups: config.auth.adminGroups,
+    rateLimiter: config.limits.rate === undefined ? undefined : new RateLimiter(config.limits.rate, now),
+    quotas: new Quotas(config.limits, keystore.storage, now, (alarm) => {
+      metrics.countEnumerationAlarm(alarm.operation);
+      app.log.warn(alarm, 'enumeration alarm: a principal passed the daily item threshold');
+    }),
+    audit: new AuditLog(keystore.storage, now),
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -136,14 +190,17 @@ async function assemble(
     const { problem: body, serverFault } = problemFromError(err, requestId(request.body));
     if (serverFault) request.log.error({ err }, 'request failed');
     else request.log.info({ problem: body.type, detail: body.detail }, 'request refused');
+    if (err instanceof ProblemError) reply.headers(err.headers);
+    request.problemKind = body.type.slice(body.type.lastIndexOf(':') + 1);
     return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
+  app.setNotFoundHandler((request, reply) => {
+    request.problemKind = 'resourceNotFound';
+    return reply
       .status(404)
       .type(PROBLEM_CONTENT_TYPE)
-      .send(problem('resourceNotFound', `no resource at ${request.method} ${request.url.split('?')[0]}`)),
-  );
+      .send(problem('resourceNotFound', `no resource at ${request.method} ${request.url.split('?')[0]}`));
+  });
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
@@ -154,10 +211,13 @@ async function assemble(
     metrics.observeRequest(operation, outcomeOf(reply.statusCode), reply.elapsedTime / 1000);
   });
 
-  await app.register(domainDocumentRoutes, { domains: keystore.domains });
-  await app.register(pseudonymisationRoutes, { pseudonymisation, metrics });
+  await app.register(domainDocumentRoutes, { domains: keystore.domains, access });
+  await app.register(pseudonymisationRoutes, { pseudonymisation, metrics, access });
   await app.register(operationsRoutes, { storage: keystore.storage, domains: keystore.domains, metrics });
-  app.get('/openapi.json', { schema: { hide: true }, config: { operation: 'openapi' } }, async () => app.swagger());
+  await app.register(adminRoutes, { storage: keystore.storage, domains: keystore.domains, access, now });
+  app.get('/openapi.json', { schema: { hide: true }, config: { operation: 'openapi', access: 'public' } }, async () =>
+    app.swagger(),
+  );
   await app.ready();
   return app;
 }

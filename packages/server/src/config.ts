@@ -8,12 +8,35 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseDuration } from '@blindpseudo/core';
 
-/** Operations an access rule names, each with the principal groups allowed (`*`: everyone). */
-export const ACCESS_RULE_OPERATIONS = ['pseudonymize', 'identify', 'convertFrom', 'convertTo'] as const;
+/**
+ * Operations an access rule names. `readSecretKeys` makes a principal an owner of the domain: it
+ * gets the domain document's secretKeys and may convert pseudonyms at rest (no transitInfo).
+ */
+export const ACCESS_RULE_OPERATIONS = [
+  'pseudonymize',
+  'identify',
+  'convertFrom',
+  'convertTo',
+  'readSecretKeys',
+] as const;
 export type AccessRuleOperation = (typeof ACCESS_RULE_OPERATIONS)[number];
+/**
+ * Who may call each operation: `principal:<id>`, `group:<name>` (matched on the groups of the
+ * token, certificate or stored principal), or `*` (any authenticated principal). Default deny.
+ */
 export type AccessRule = Readonly<Record<AccessRuleOperation, readonly string[]>>;
+export const ACCESS_SUBJECT_PATTERN = /^(\*|(principal|group):[^\s]{1,200})$/;
 
-/** A public JSON Web Key Set as owners publish it. */
+/**
+ * Explicit authorization in transit: with `bindSubject` the service writes the caller as `sub`
+ * in every transitInfo it makes for the domain and refuses to identify or convert a transit
+ * whose `sub` names someone else; with `singleUse` it adds a `jti` (owners enforce single use).
+ */
+export interface TransitPolicy {
+  readonly bindSubject: boolean;
+  readonly singleUse: boolean;
+}
+
 /** Scalar multiplier names (see multipliers.ts). */
 export const MULTIPLIER_NAMES = ['auto', 'native', 'node', 'noble'] as const;
 export type MultiplierName = (typeof MULTIPLIER_NAMES)[number];
@@ -40,7 +63,61 @@ export interface DomainConfig {
   readonly timeToLiveInTransit: string;
   readonly owners: readonly OwnerConfig[];
   readonly accessRule: AccessRule;
+  readonly transitPolicy: TransitPolicy;
 }
+
+/** Bearer JWTs (OAuth2 access tokens), verified with `jose`. */
+export interface JwtAuthConfig {
+  /** Where the issuer's public keys are: exactly one of jwksUrl and jwksFile. */
+  readonly jwksUrl?: string;
+  readonly jwksFile?: string;
+  readonly issuer: string;
+  readonly audience: string;
+  /** Signature algorithms accepted (allow-list). */
+  readonly algorithms: readonly string[];
+  /** The claim naming the principal (default `sub`). */
+  readonly principalClaim: string;
+  /** The claim holding the principal's groups, a string or an array of strings (default `groups`). */
+  readonly groupsClaim: string;
+  readonly clockToleranceSeconds: number;
+}
+
+/** Mutual TLS: client certificates issued by a trusted CA (as eHealth certificates are). */
+export interface MtlsAuthConfig {
+  /** PEM file of the CA(s) whose client certificates are trusted. */
+  readonly caFile: string;
+  /** The principal: the certificate subject's CN, or its whole subject (`CN=…, OU=…`). */
+  readonly principalFrom: 'commonName' | 'subject';
+}
+
+/** A development-mode token: `Authorization: Bearer <token>` acts as `principal`. */
+export interface StaticToken {
+  readonly token: string;
+  readonly principal: string;
+  readonly groups: readonly string[];
+}
+
+export interface AuthConfig {
+  /** `required` (default): every API call is authenticated. `development` allows the settings below. */
+  readonly mode: 'required' | 'development';
+  readonly jwt: JwtAuthConfig | undefined;
+  readonly mtls: MtlsAuthConfig | undefined;
+  /** DEVELOPMENT ONLY: fixed bearer tokens. */
+  readonly staticTokens: readonly StaticToken[];
+  /** DEVELOPMENT ONLY: callers without credentials act as this principal. */
+  readonly unauthenticatedPrincipal: { readonly principal: string; readonly groups: readonly string[] } | undefined;
+  /** Members of these groups may call the admin API (`/admin/v1`). */
+  readonly adminGroups: readonly string[];
+}
+
+/** Per-principal limits; each is off when absent. */
+export interface RateLimitConfig {
+  readonly requestsPerSecond: number;
+  readonly burst: number;
+}
+
+export const QUOTA_OPERATIONS = ['pseudonymize', 'identify', 'convert'] as const;
+export type QuotaOperation = (typeof QUOTA_OPERATIONS)[number];
 
 export type MasterKeySource = { readonly file: string } | { readonly env: string };
 
@@ -52,9 +129,18 @@ export interface ServiceConfig {
   readonly masterKey: MasterKeySource;
   /** Which scalar multiplier computes the operations (multipliers.ts). */
   readonly multiplier: MultiplierName;
+  /** HTTPS (required for mutual TLS): PEM files of the service's certificate and key. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly auth: AuthConfig;
   readonly limits: {
     readonly bodyLimitBytes: number;
     readonly requestTimeoutMs: number;
+    /** Requests per second per principal (token bucket). */
+    readonly rate: RateLimitConfig | undefined;
+    /** Items per principal per UTC day, by operation; counted in storage. */
+    readonly dailyQuota: Readonly<Partial<Record<QuotaOperation, number>>>;
+    /** Alarm (log line and metric) when a principal's items of one operation in a UTC day pass this. */
+    readonly enumerationAlarmItemsPerDay: number | undefined;
   };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly domains: readonly DomainConfig[];
@@ -125,22 +211,164 @@ function filePath(v: unknown, path: string, baseDir: string, fallback?: string):
   return isAbsolute(text) ? text : resolve(baseDir, text);
 }
 
+function boolean(v: unknown, path: string, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw new ConfigError(path, 'must be true or false');
+  return v;
+}
+
+function stringArray(v: unknown, path: string, fallback: readonly string[]): readonly string[] {
+  if (v === undefined) return Object.freeze([...fallback]);
+  if (!Array.isArray(v) || v.some((g) => typeof g !== 'string' || g.length === 0))
+    throw new ConfigError(path, 'must be an array of non-empty strings');
+  return Object.freeze([...(v as string[])]);
+}
+
 function accessRule(v: unknown, path: string): AccessRule {
   const raw = v === undefined ? {} : object(v, path);
   onlyKnown(raw, path, ACCESS_RULE_OPERATIONS);
   const rule = {} as Record<AccessRuleOperation, readonly string[]>;
   for (const op of ACCESS_RULE_OPERATIONS) {
-    const groups = raw[op];
-    if (groups === undefined) {
-      rule[op] = Object.freeze(['*']);
-      continue;
+    const subjects = raw[op] ?? [];
+    if (!Array.isArray(subjects) || subjects.some((g) => typeof g !== 'string' || !ACCESS_SUBJECT_PATTERN.test(g))) {
+      throw new ConfigError(`${path}.${op}`, 'must be an array of "principal:<id>", "group:<name>" or "*"');
     }
-    if (!Array.isArray(groups) || groups.some((g) => typeof g !== 'string' || g.length === 0)) {
-      throw new ConfigError(`${path}.${op}`, 'must be an array of non-empty strings (principal groups, * for all)');
-    }
-    rule[op] = Object.freeze([...(groups as string[])]);
+    rule[op] = Object.freeze([...new Set(subjects as string[])]);
   }
   return Object.freeze(rule);
+}
+
+function transitPolicy(v: unknown, path: string): TransitPolicy {
+  const raw = v === undefined ? {} : object(v, path);
+  onlyKnown(raw, path, ['bindSubject', 'singleUse']);
+  return Object.freeze({
+    bindSubject: boolean(raw.bindSubject, `${path}.bindSubject`, false),
+    singleUse: boolean(raw.singleUse, `${path}.singleUse`, false),
+  });
+}
+
+const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+function jwtAuth(v: unknown, path: string, baseDir: string): JwtAuthConfig {
+  const raw = object(v, path);
+  onlyKnown(raw, path, [
+    'jwksUrl',
+    'jwksFile',
+    'issuer',
+    'audience',
+    'algorithms',
+    'principalClaim',
+    'groupsClaim',
+    'clockToleranceSeconds',
+  ]);
+  if ((raw.jwksUrl === undefined) === (raw.jwksFile === undefined))
+    throw new ConfigError(path, 'give exactly one of jwksUrl or jwksFile');
+  const algorithms = stringArray(raw.algorithms, `${path}.algorithms`, ['RS256', 'ES256']);
+  const unknown = algorithms.find((a) => !JWT_ALGORITHMS.includes(a));
+  if (unknown !== undefined || algorithms.length === 0)
+    throw new ConfigError(`${path}.algorithms`, `must be a non-empty list of ${JWT_ALGORITHMS.join(', ')}`);
+  return Object.freeze({
+    ...(raw.jwksUrl === undefined ? {} : { jwksUrl: httpUrl(raw.jwksUrl, `${path}.jwksUrl`) }),
+    ...(raw.jwksFile === undefined ? {} : { jwksFile: filePath(raw.jwksFile, `${path}.jwksFile`, baseDir) }),
+    issuer: string(raw.issuer, `${path}.issuer`),
+    audience: string(raw.audience, `${path}.audience`),
+    algorithms,
+    principalClaim: string(raw.principalClaim, `${path}.principalClaim`, 'sub'),
+    groupsClaim: string(raw.groupsClaim, `${path}.groupsClaim`, 'groups'),
+    clockToleranceSeconds: integer(raw.clockToleranceSeconds, `${path}.clockToleranceSeconds`, 0, 300, 30),
+  });
+}
+
+function mtlsAuth(v: unknown, path: string, baseDir: string): MtlsAuthConfig {
+  const raw = object(v, path);
+  onlyKnown(raw, path, ['caFile', 'principalFrom']);
+  const principalFrom = raw.principalFrom ?? 'commonName';
+  if (principalFrom !== 'commonName' && principalFrom !== 'subject')
+    throw new ConfigError(`${path}.principalFrom`, 'must be "commonName" or "subject"');
+  return Object.freeze({ caFile: filePath(raw.caFile, `${path}.caFile`, baseDir), principalFrom });
+}
+
+/** Static tokens must be long enough not to be guessed, even in development. */
+const MIN_STATIC_TOKEN_LENGTH = 24;
+
+function staticToken(v: unknown, path: string): StaticToken {
+  const raw = object(v, path);
+  onlyKnown(raw, path, ['token', 'principal', 'groups']);
+  const token = string(raw.token, `${path}.token`);
+  if (token.length < MIN_STATIC_TOKEN_LENGTH || /\s/.test(token))
+    throw new ConfigError(`${path}.token`, `must be at least ${MIN_STATIC_TOKEN_LENGTH} characters without spaces`);
+  return Object.freeze({
+    token,
+    principal: string(raw.principal, `${path}.principal`),
+    groups: stringArray(raw.groups, `${path}.groups`, []),
+  });
+}
+
+function auth(v: unknown, path: string, baseDir: string): AuthConfig {
+  const raw = v === undefined ? {} : object(v, path);
+  onlyKnown(raw, path, ['mode', 'jwt', 'mtls', 'development', 'adminGroups']);
+  const mode = raw.mode ?? 'required';
+  if (mode !== 'required' && mode !== 'development')
+    throw new ConfigError(`${path}.mode`, 'must be "required" or "development"');
+  let staticTokens: readonly StaticToken[] = [];
+  let unauthenticatedPrincipal: AuthConfig['unauthenticatedPrincipal'];
+  if (raw.development !== undefined) {
+    if (mode !== 'development')
+      throw new ConfigError(`${path}.development`, `only allowed with ${path}.mode "development"`);
+    const dev = object(raw.development, `${path}.development`);
+    onlyKnown(dev, `${path}.development`, ['staticTokens', 'unauthenticatedPrincipal']);
+    const tokens = dev.staticTokens ?? [];
+    if (!Array.isArray(tokens)) throw new ConfigError(`${path}.development.staticTokens`, 'must be an array');
+    staticTokens = Object.freeze(tokens.map((t, i) => staticToken(t, `${path}.development.staticTokens[${i}]`)));
+    if (dev.unauthenticatedPrincipal !== undefined) {
+      const p = `${path}.development.unauthenticatedPrincipal`;
+      const u = object(dev.unauthenticatedPrincipal, p);
+      onlyKnown(u, p, ['principal', 'groups']);
+      unauthenticatedPrincipal = Object.freeze({
+        principal: string(u.principal, `${p}.principal`),
+        groups: stringArray(u.groups, `${p}.groups`, []),
+      });
+    }
+  }
+  return Object.freeze({
+    mode,
+    jwt: raw.jwt === undefined ? undefined : jwtAuth(raw.jwt, `${path}.jwt`, baseDir),
+    mtls: raw.mtls === undefined ? undefined : mtlsAuth(raw.mtls, `${path}.mtls`, baseDir),
+    staticTokens,
+    unauthenticatedPrincipal,
+    adminGroups: stringArray(raw.adminGroups, `${path}.adminGroups`, ['blindpseudo-admin']),
+  });
+}
+
+function tls(v: unknown, path: string, baseDir: string): ServiceConfig['tls'] {
+  if (v === undefined) return undefined;
+  const raw = object(v, path);
+  onlyKnown(raw, path, ['certFile', 'keyFile']);
+  return Object.freeze({
+    certFile: filePath(raw.certFile, `${path}.certFile`, baseDir),
+    keyFile: filePath(raw.keyFile, `${path}.keyFile`, baseDir),
+  });
+}
+
+function rateLimit(v: unknown, path: string): RateLimitConfig | undefined {
+  if (v === undefined) return undefined;
+  const raw = object(v, path);
+  onlyKnown(raw, path, ['requestsPerSecond', 'burst']);
+  const requestsPerSecond = integer(raw.requestsPerSecond, `${path}.requestsPerSecond`, 1, 1_000_000);
+  return Object.freeze({
+    requestsPerSecond,
+    burst: integer(raw.burst, `${path}.burst`, 1, 10_000_000, requestsPerSecond),
+  });
+}
+
+function dailyQuota(v: unknown, path: string): Readonly<Partial<Record<QuotaOperation, number>>> {
+  const raw = v === undefined ? {} : object(v, path);
+  onlyKnown(raw, path, QUOTA_OPERATIONS);
+  const quota: Partial<Record<QuotaOperation, number>> = {};
+  for (const op of QUOTA_OPERATIONS) {
+    if (raw[op] !== undefined) quota[op] = integer(raw[op], `${path}.${op}`, 1, 1_000_000_000);
+  }
+  return Object.freeze(quota);
 }
 
 function owner(v: unknown, path: string, baseDir: string): OwnerConfig {
@@ -163,7 +391,15 @@ function owner(v: unknown, path: string, baseDir: string): OwnerConfig {
 /** Validates one domain definition (from the config file or the CLI). */
 export function validateDomainConfig(v: unknown, path: string, baseDir: string): DomainConfig {
   const raw = object(v, path);
-  onlyKnown(raw, path, ['key', 'description', 'bufferSize', 'timeToLiveInTransit', 'owners', 'accessRule']);
+  onlyKnown(raw, path, [
+    'key',
+    'description',
+    'bufferSize',
+    'timeToLiveInTransit',
+    'owners',
+    'accessRule',
+    'transitPolicy',
+  ]);
   const key = string(raw.key, `${path}.key`);
   if (!DOMAIN_KEY_PATTERN.test(key)) {
     throw new ConfigError(`${path}.key`, 'must be 1 to 64 letters, digits, _ . - (starting with a letter or digit)');
@@ -187,6 +423,7 @@ export function validateDomainConfig(v: unknown, path: string, baseDir: string):
     timeToLiveInTransit,
     owners: Object.freeze(owners),
     accessRule: accessRule(raw.accessRule, `${path}.accessRule`),
+    transitPolicy: transitPolicy(raw.transitPolicy, `${path}.transitPolicy`),
   });
 }
 
@@ -215,6 +452,8 @@ export function validateConfig(input: unknown, baseDir: string): ServiceConfig {
     'limits',
     'logLevel',
     'domains',
+    'tls',
+    'auth',
   ]);
   const publicBaseUrl = httpUrl(raw.publicBaseUrl, 'config.publicBaseUrl', DEFAULT_PUBLIC_BASE_URL).replace(/\/+$/, '');
 
@@ -226,7 +465,17 @@ export function validateConfig(input: unknown, baseDir: string): ServiceConfig {
     throw new ConfigError('config.storage.kind', 'must be "sqlite"');
   }
   const limitsRaw = raw.limits === undefined ? {} : object(raw.limits, 'config.limits');
-  onlyKnown(limitsRaw, 'config.limits', ['bodyLimitBytes', 'requestTimeoutMs']);
+  onlyKnown(limitsRaw, 'config.limits', [
+    'bodyLimitBytes',
+    'requestTimeoutMs',
+    'rate',
+    'dailyQuota',
+    'enumerationAlarmItemsPerDay',
+  ]);
+  const authConfig = auth(raw.auth, 'config.auth', baseDir);
+  const tlsConfig = tls(raw.tls, 'config.tls', baseDir);
+  if (authConfig.mtls !== undefined && tlsConfig === undefined)
+    throw new ConfigError('config.auth.mtls', 'needs config.tls (mutual TLS is TLS)');
 
   const multiplier = (raw.multiplier ?? 'auto') as MultiplierName;
   if (!MULTIPLIER_NAMES.includes(multiplier)) {
@@ -267,7 +516,20 @@ export function validateConfig(input: unknown, baseDir: string): ServiceConfig {
         64 * 1024,
       ),
       requestTimeoutMs: integer(limitsRaw.requestTimeoutMs, 'config.limits.requestTimeoutMs', 100, 600_000, 30_000),
+      rate: rateLimit(limitsRaw.rate, 'config.limits.rate'),
+      dailyQuota: dailyQuota(limitsRaw.dailyQuota, 'config.limits.dailyQuota'),
+      enumerationAlarmItemsPerDay:
+        limitsRaw.enumerationAlarmItemsPerDay === undefined
+          ? undefined
+          : integer(
+              limitsRaw.enumerationAlarmItemsPerDay,
+              'config.limits.enumerationAlarmItemsPerDay',
+              1,
+              1_000_000_000,
+            ),
     }),
+    tls: tlsConfig,
+    auth: authConfig,
     logLevel: logLevel as ServiceConfig['logLevel'],
     domains: Object.freeze(domains),
   });

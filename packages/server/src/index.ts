@@ -20,3 +20,25 @@ export { OwnerJwksError, selectEncryptionKeys, KEY_ENCRYPTION_ALG } from './owne
 export { nodeCryptoMultiplier, multiplyWithNodeCrypto } from './node-multiplier.js';
 export { ProblemKinds, type Problem, type ProblemKind } from './problems.js';
 export { SERVICE_JWKS_PATH } from './service-key.js';
+export { Authenticator, normaliseFingerprint } from './authentication.js';
+export { AccessControl } from './access-rules.js';
+export { Administration, AdministrationError, type AdministrationOptions, type GrantInput } from './administration.js';
+export {
+  AuditLog,
+  GENESIS_HASH,
+  canonicalAuditRecord,
+  chainHash,
+  readAuditLog,
+  verifyAuditLog,
+  type AuditVerification,
+} from './audit.js';
+export { isAdmin, subjectMatches, type Principal, type AuthenticationMethod } from './principals.js';
+export { SqliteStorage } from './storage/sqlite.js';
+export type {
+  Storage,
+  StoredPrincipal,
+  AccessGrant,
+  AuditRecord,
+  StoredAuditRecord,
+  AuditHead,
+} from './storage/storage.js';

@@ -27,6 +27,7 @@ export class Metrics {
   readonly #requests = new Map<string, number>();
   readonly #items = new Map<string, number>();
   readonly #latency = new Map<string, Histogram>();
+  readonly #alarms = new Map<string, number>();
 
   observeRequest(operation: string, outcome: RequestOutcome, seconds: number): void {
     const key = `${operation}\u0000${outcome}`;
@@ -48,6 +49,11 @@ export class Metrics {
     this.#items.set(key, (this.#items.get(key) ?? 0) + 1);
   }
 
+  /** A principal passed the enumeration threshold (the principal is in the log line, not here). */
+  countEnumerationAlarm(operation: string): void {
+    this.#alarms.set(operation, (this.#alarms.get(operation) ?? 0) + 1);
+  }
+
   /** The exposition text. */
   render(): string {
     const lines: string[] = [];
@@ -60,6 +66,12 @@ export class Metrics {
     };
     counter('blindpseudo_requests_total', 'HTTP requests by operation and outcome.', this.#requests);
     counter('blindpseudo_items_total', 'Items (points) processed by operation and outcome.', this.#items);
+    lines.push(
+      '# HELP blindpseudo_enumeration_alarms_total Principals passing the daily enumeration threshold, by operation.',
+      '# TYPE blindpseudo_enumeration_alarms_total counter',
+    );
+    for (const [operation, value] of [...this.#alarms].sort(([a], [b]) => a.localeCompare(b)))
+      lines.push(`blindpseudo_enumeration_alarms_total${labels({ operation })} ${value}`);
     const name = 'blindpseudo_request_duration_seconds';
     lines.push(`# HELP ${name} Request latency by operation.`, `# TYPE ${name} histogram`);
     for (const [operation, h] of [...this.#latency].sort(([a], [b]) => a.localeCompare(b))) {

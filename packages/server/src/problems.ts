@@ -13,6 +13,10 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export const ProblemKinds = {
   badRequest: { status: 400, title: 'Bad Request' },
+  noAccessToken: { status: 401, title: 'No Access Token' },
+  invalidAccessToken: { status: 401, title: 'Invalid Access Token' },
+  expiredAccessToken: { status: 401, title: 'Expired Access Token' },
+  missingPermission: { status: 403, title: 'Missing Permission' },
   resourceNotFound: { status: 404, title: 'Resource Not Found' },
   methodNotAllowed: { status: 405, title: 'Method Not Allowed' },
   notAcceptable: { status: 406, title: 'Not Acceptable' },
@@ -34,13 +38,15 @@ export interface Problem {
   readonly inResponseTo?: string;
 }
 
-/** An error that is answered as the given problem. */
+/** An error that is answered as the given problem, with response headers (e.g. Retry-After). */
 export class ProblemError extends Error {
   readonly kind: ProblemKind;
-  constructor(kind: ProblemKind, detail: string) {
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(kind: ProblemKind, detail: string, headers: Readonly<Record<string, string>> = {}) {
     super(detail);
     this.name = 'ProblemError';
     this.kind = kind;
+    this.headers = headers;
   }
 }
 
@@ -94,7 +100,8 @@ export function problemFromError(err: unknown, inResponseTo?: string): { problem
   ) {
     // Fastify's own client errors (validation, body parsing, limits): their messages never
     // contain the body.
-    const kind = KIND_BY_STATUS.get(e.statusCode) ?? 'badRequest';
+    const kind =
+      (e.statusCode === 401 || e.statusCode === 403 ? undefined : KIND_BY_STATUS.get(e.statusCode)) ?? 'badRequest';
     const detail =
       e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'the request body must be application/json' : e.message;
     return { problem: problem(kind, detail, inResponseTo), serverFault: false };

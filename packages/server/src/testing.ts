@@ -3,6 +3,13 @@
  * software keys, the default multiplier) on 127.0.0.1, for the tests of this and other packages.
  * Restarting on the same `dataDir` reuses the database, the master key and the port (so the
  * domains' audiences stay the same).
+ *
+ * Authentication: without an `auth` option the service runs in DEVELOPMENT mode and lets callers
+ * without credentials in as the principal `test-anonymous`, with every operation (`*`) on the
+ * test domains — for tests only, it warns at start and is impossible to reach without an explicit
+ * `config.auth.mode "development"`. With `auth: 'jwt'` it trusts a local token issuer (an ES256
+ * key in dataDir) and `token(principal)` makes access tokens; any other `auth` is used as
+ * `config.auth` itself. Domains then follow their `accessRule` (default deny).
  */
 import type { JsonWebKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -11,6 +18,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { type JWK, SignJWT, exportJWK, generateKeyPair, importJWK } from 'jose';
+import { Administration } from './administration.js';
 import { validateConfig } from './config.js';
 import { generateMasterKeyText } from './master-key.js';
 import { startServer } from './server.js';
@@ -29,6 +38,18 @@ export interface TestServiceDomain {
   /** ISO-8601 duration, e.g. 'PT10M'. */
   timeToLiveInTransit?: string;
   owners?: TestOwner[];
+  /** `config.domains[].accessRule` (default: everything for everyone without `auth`, else deny). */
+  accessRule?: Partial<Record<'pseudonymize' | 'identify' | 'convertFrom' | 'convertTo' | 'readSecretKeys', string[]>>;
+  /** `config.domains[].transitPolicy`. */
+  transitPolicy?: { bindSubject?: boolean; singleUse?: boolean };
+}
+
+export interface TokenOptions {
+  groups?: string[];
+  /** Seconds from now (the service's clock) until exp; negative for an expired token. Default 600. */
+  expiresIn?: number;
+  /** Extra claims (they replace the standard ones of the same name). */
+  claims?: Record<string, unknown>;
 }
 
 export interface TestService {
@@ -41,6 +62,10 @@ export interface TestService {
   rotateTransitKey(domainKey: string): Promise<void>;
   /** The Fastify app (for `inject` and direct access to the domains). */
   app: FastifyInstance;
+  /** With `auth: 'jwt'`: an access token of the local issuer for `principal`. */
+  token(principal: string, options?: TokenOptions): Promise<string>;
+  /** Principals, revocations and access grants, as the admin API and CLI change them. */
+  admin: Administration;
 }
 
 export interface StartTestServiceOptions {
@@ -51,6 +76,44 @@ export interface StartTestServiceOptions {
   port?: number;
   /** Milliseconds since the epoch (to move time in tests). */
   now?: () => number;
+  /** `'jwt'` (a local token issuer, see `token()`), or a whole `config.auth`. Default: development, open. */
+  auth?: 'jwt' | Record<string, unknown>;
+  /** Extra `config.limits` settings (rate, dailyQuota, enumerationAlarmItemsPerDay). */
+  limits?: Record<string, unknown>;
+  /** Principals registered at start (groups added to their credentials' groups). */
+  principals?: { id: string; description?: string; groups?: string[] }[];
+}
+
+export const TEST_ISSUER = 'https://issuer.test.blindpseudo.invalid';
+export const TEST_AUDIENCE = 'blindpseudo-test';
+const ISSUER_KEY_FILE = 'test-issuer-private-jwk.json';
+const ISSUER_JWKS_FILE = 'test-issuer-jwks.json';
+const ALL_OPERATIONS = ['pseudonymize', 'identify', 'convertFrom', 'convertTo', 'readSecretKeys'] as const;
+
+/** The local token issuer's key (kept in dataDir so that restarts keep it). */
+async function issuerKey(dataDir: string): Promise<JWK> {
+  const file = join(dataDir, ISSUER_KEY_FILE);
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as JWK;
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const kid = 'test-issuer';
+  const jwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES256' };
+  await writeFile(file, JSON.stringify(jwk), { mode: 0o600 });
+  const pub = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+  await writeFile(join(dataDir, ISSUER_JWKS_FILE), JSON.stringify({ keys: [pub] }));
+  return jwk;
+}
+
+function authConfig(auth: StartTestServiceOptions['auth']): Record<string, unknown> {
+  if (auth === undefined)
+    return {
+      mode: 'development',
+      development: { unauthenticatedPrincipal: { principal: 'test-anonymous', groups: [] } },
+    };
+  if (auth === 'jwt')
+    return {
+      jwt: { jwksFile: ISSUER_JWKS_FILE, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, algorithms: ['ES256'] },
+    };
+  return auth;
 }
 
 const PORT_FILE = 'test-service.json';
@@ -80,6 +143,8 @@ export async function startTestService(options: StartTestServiceOptions): Promis
   await writeFile(portFile, JSON.stringify({ port }));
 
   const origin = `http://127.0.0.1:${port}`;
+  const signingKey = options.auth === 'jwt' ? await issuerKey(dataDir) : undefined;
+  const openAccess = Object.fromEntries(ALL_OPERATIONS.map((op) => [op, ['*']]));
   const config = validateConfig(
     {
       publicBaseUrl: origin,
@@ -88,12 +153,16 @@ export async function startTestService(options: StartTestServiceOptions): Promis
       masterKey: { file: 'master.key' },
       multiplier: 'auto',
       logLevel: 'silent',
+      auth: authConfig(options.auth),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
       domains: options.domains.map((d) => ({
         key: d.key,
         ...(d.description === undefined ? {} : { description: d.description }),
         ...(d.bufferSize === undefined ? {} : { bufferSize: d.bufferSize }),
         ...(d.timeToLiveInTransit === undefined ? {} : { timeToLiveInTransit: d.timeToLiveInTransit }),
         owners: (d.owners ?? []).map((o) => ({ jku: o.jku, jwks: o.jwks })),
+        accessRule: d.accessRule ?? (options.auth === undefined ? openAccess : {}),
+        ...(d.transitPolicy === undefined ? {} : { transitPolicy: d.transitPolicy }),
       })),
     },
     dataDir,
@@ -102,7 +171,27 @@ export async function startTestService(options: StartTestServiceOptions): Promis
     handleSignals: false,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  const now = options.now ?? Date.now;
+  const admin = new Administration(server.app.storage, { now });
+  for (const p of options.principals ?? []) await admin.savePrincipal(p);
+  const key = signingKey === undefined ? undefined : await importJWK(signingKey, 'ES256');
   return {
+    admin,
+    token: async (principal, tokenOptions = {}) => {
+      if (key === undefined) throw new TypeError("token() needs startTestService({ auth: 'jwt' })");
+      const iat = Math.floor(now() / 1000);
+      return new SignJWT({
+        sub: principal,
+        iss: TEST_ISSUER,
+        aud: TEST_AUDIENCE,
+        iat: iat - 1,
+        exp: iat + (tokenOptions.expiresIn ?? 600),
+        groups: tokenOptions.groups ?? [],
+        ...tokenOptions.claims,
+      })
+        .setProtectedHeader({ alg: 'ES256', kid: 'test-issuer' })
+        .sign(key);
+    },
     baseUrl: `${origin}/pseudo/v1`,
     origin,
     dataDir,

@@ -59,7 +59,13 @@ describe('protocol conformance', () => {
     assert.equal(body.bufferSize, 8);
     assert.equal(body.timeToLiveInTransit, 'PT10M');
     assert.deepEqual(body.jku, [ownerA.owner.jku]);
-    assert.deepEqual(body.accessRule, { pseudonymize: ['*'], identify: ['*'], convertFrom: ['*'], convertTo: ['*'] });
+    assert.deepEqual(body.accessRule, {
+      pseudonymize: ['*'],
+      identify: ['*'],
+      convertFrom: ['*'],
+      convertTo: ['*'],
+      readSecretKeys: ['*'],
+    });
     assert.ok(Array.isArray(body.secretKeys));
     assert.equal(body.secretKeys.length, 1);
     const [entry] = body.secretKeys;

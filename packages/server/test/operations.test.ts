@@ -17,7 +17,14 @@ describe('operations endpoints and logs', () => {
 
   before(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'blindpseudo-ops-'));
-    const config = validateConfig({ logLevel: 'trace', domains: [{ key: 'ops_v1' }] }, dir);
+    const config = validateConfig(
+      {
+        logLevel: 'trace',
+        auth: { mode: 'development', development: { unauthenticatedPrincipal: { principal: 'ops-test' } } },
+        domains: [{ key: 'ops_v1', accessRule: { pseudonymize: ['*'], identify: ['*'] } }],
+      },
+      dir,
+    );
     const logStream = new Writable({
       write(chunk, _encoding, done) {
         logs.push(String(chunk));
@@ -29,6 +36,11 @@ describe('operations endpoints and logs', () => {
   after(() => app.close());
 
   const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
+
+  it('development mode warns at start', () => {
+    assert.ok(logs.some((l) => JSON.parse(l).level === 40 && /DEVELOPMENT MODE/.test(l)));
+    assert.ok(logs.some((l) => /requests WITHOUT credentials act as ops-test/.test(l)));
+  });
 
   it('/livez and /readyz', async () => {
     assert.deepEqual((await app.inject('/livez')).json(), { status: 'ok' });
@@ -135,7 +147,7 @@ describe('config validation', () => {
     assert.match(bad({ colour: 'blue' }), /^config\.colour: unknown setting/);
     assert.equal(
       bad({ domains: [{ key: 'a', accessRule: { identify: 'all' } }] }),
-      'config.domains[0].accessRule.identify: must be an array of non-empty strings (principal groups, * for all)',
+      'config.domains[0].accessRule.identify: must be an array of "principal:<id>", "group:<name>" or "*"',
     );
   });
 

@@ -1,8 +1,11 @@
 /**
  * `blindpseudo init`: a ready-to-serve directory — config file, master key (mode 0600), and demo
  * domains owned by a demo owner whose RSA key pair is written beside them (private key 0600).
+ * Authentication is in explicit DEVELOPMENT mode with one generated static token (printed here,
+ * warned about at every start) for the principal `demo`, which may call every operation on the
+ * demo domains and the admin API. Production configs replace `auth` with jwt and/or mtls.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -15,6 +18,7 @@ export const usage = `blindpseudo init [--dir DIR] [--public-base-url URL] [--po
   Defaults: --dir ${DEFAULT_DIR}, --port ${DEFAULT_PORT}, --public-base-url http://localhost:PORT`;
 
 export const DEMO_OWNER_JKU = 'https://demo-owner.blindpseudo.invalid/jwks.json';
+const DEMO = ['group:demo'];
 const DEMO_DOMAINS = [
   { key: 'uhmep_v1', description: 'e-prescriptions backend (demo)' },
   { key: 'therlink_v1', description: 'therapeutic links (demo)' },
@@ -47,6 +51,8 @@ export async function init(ctx: CommandContext): Promise<void> {
   const publicJwk = { ...publicKey.export({ format: 'jwk' }), ...meta };
   const privateJwk = { ...privateKey.export({ format: 'jwk' }), ...meta };
 
+  const demoToken = randomBytes(32).toString('base64url');
+  const everything = { pseudonymize: DEMO, identify: DEMO, convertFrom: DEMO, convertTo: DEMO, readSecretKeys: DEMO };
   const config = {
     publicBaseUrl: values['public-base-url'] ?? `http://localhost:${port}`,
     listen: { host: 'localhost', port },
@@ -54,8 +60,13 @@ export async function init(ctx: CommandContext): Promise<void> {
     masterKey: { file: 'master.key' },
     multiplier: 'auto',
     logLevel: 'info',
+    auth: {
+      mode: 'development',
+      development: { staticTokens: [{ token: demoToken, principal: 'demo', groups: ['demo', 'blindpseudo-admin'] }] },
+    },
     domains: DEMO_DOMAINS.map((d) => ({
       ...d,
+      accessRule: everything,
       bufferSize: 8,
       timeToLiveInTransit: d.timeToLiveInTransit ?? 'PT10M',
       owners: [{ jku: DEMO_OWNER_JKU, jwksFile: 'demo-owner/jwks.json' }],
@@ -77,7 +88,10 @@ export async function init(ctx: CommandContext): Promise<void> {
       `  master key    ${join(dir, 'master.key')} (keep it secret; without it the database is unreadable)`,
       `  demo owner    ${join(dir, 'demo-owner')} (jku ${DEMO_OWNER_JKU}, private key private-jwk.json)`,
       `  domains       ${DEMO_DOMAINS.map((d) => d.key).join(', ')}`,
+      `  demo token    ${demoToken}`,
+      '                (development mode: principal "demo", every operation on the demo domains and the admin API)',
       `next: blindpseudo serve${values.dir === DEFAULT_DIR ? '' : ` --dir ${values.dir}`}`,
+      `      curl -H 'Authorization: Bearer ${demoToken}' http://localhost:${port}/pseudo/v1/domains/uhmep_v1`,
       '',
     ].join('\n'),
   );

@@ -1,12 +1,21 @@
-/** `GET /pseudo/v1/domains/{domainKey}`: the domain document. */
+/**
+ * `GET /pseudo/v1/domains/{domainKey}`: the domain document, for any authenticated principal.
+ * Its `accessRule` is the effective one (configured plus granted); its `secretKeys` are given to
+ * the domain's owners (readSecretKeys) only, an empty array to everyone else.
+ */
 import type { FastifyInstance } from 'fastify';
+import type { AccessControl } from '../access-rules.js';
 import type { DomainRegistry } from '../domains.js';
+import { principalOf } from '../request-security.js';
 import { domainParams, responses } from '../schemas.js';
 
-export async function domainDocumentRoutes(app: FastifyInstance, options: { domains: DomainRegistry }): Promise<void> {
-  const { domains } = options;
+export async function domainDocumentRoutes(
+  app: FastifyInstance,
+  options: { domains: DomainRegistry; access: AccessControl },
+): Promise<void> {
+  const { domains, access } = options;
   app.get<{ Params: { domainKey: string } }>('/pseudo/v1/domains/:domainKey', {
-    config: { operation: 'getDomain' },
+    config: { operation: 'getDomain', access: 'authenticated' },
     schema: {
       operationId: 'getDomain',
       summary: 'The domain document: audience, bufferSize, timeToLiveInTransit, secret keys for the owners',
@@ -14,6 +23,14 @@ export async function domainDocumentRoutes(app: FastifyInstance, options: { doma
       params: domainParams,
       response: responses({ $ref: 'DomainDocument#' }),
     },
-    handler: async (request) => domains.document(request.params.domainKey),
+    handler: async (request) => {
+      const key = request.params.domainKey;
+      const document = await domains.document(key);
+      const [accessRule, owner] = await Promise.all([
+        access.effectiveRule(key),
+        access.allows(principalOf(request), key, 'readSecretKeys'),
+      ]);
+      return { ...document, accessRule, secretKeys: owner ? document.secretKeys : [] };
+    },
   });
 }

@@ -26,13 +26,13 @@ export async function operationsRoutes(app: FastifyInstance, options: Operations
   const tags = ['operations'];
 
   app.get('/livez', {
-    config: { operation: 'livez' },
+    config: { operation: 'livez', access: 'public' },
     schema: { summary: 'Liveness', tags, response: { 200: status } },
     handler: async () => ({ status: 'ok' }),
   });
 
   app.get('/readyz', {
-    config: { operation: 'readyz' },
+    config: { operation: 'readyz', access: 'public' },
     schema: {
       summary: 'Readiness: storage reachable, keys loaded',
       tags,
@@ -49,7 +49,7 @@ export async function operationsRoutes(app: FastifyInstance, options: Operations
   });
 
   app.get('/metrics', {
-    config: { operation: 'metrics' },
+    config: { operation: 'metrics', access: 'public' },
     schema: { summary: 'Prometheus metrics', tags, produces: ['text/plain'], response: { 200: { type: 'string' } } },
     handler: async (_request, reply) => {
       reply.type('text/plain; version=0.0.4; charset=utf-8');
@@ -58,7 +58,7 @@ export async function operationsRoutes(app: FastifyInstance, options: Operations
   });
 
   app.get(SERVICE_JWKS_PATH, {
-    config: { operation: 'serviceJwks' },
+    config: { operation: 'serviceJwks', access: 'public' },
     schema: {
       summary: "The service's own public key set (a recipient of every domain's secret keys)",
       tags,

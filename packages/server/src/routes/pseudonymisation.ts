@@ -2,14 +2,21 @@
  * The operations: pseudonymize, identify, convertTo (with or without transitInfo), and their
  * `*Multiple` forms (`convertToMultiple` is accepted as an alias of `convertMultipleTo`).
  * A `*Multiple` call answers 200 with one output per input, in order, each a result or a problem.
+ *
+ * Access (request-security.ts) is checked before the body is read: pseudonymize and identify on
+ * the domain, convertFrom on the source and convertTo on the target. Converting a pseudonym at
+ * rest (no transitInfo) is reserved to the source domain's owners (readSecretKeys), per item.
  */
 import { randomUUID } from 'node:crypto';
 import { CURVE_NAME, type Point, pointToJson } from '@blindpseudo/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccessControl } from '../access-rules.js';
 import { type TransitInfoRule, inputId, readInput } from '../inputs.js';
 import type { Metrics } from '../metrics.js';
 import type { Pseudonymisation, TransitResult } from '../operations.js';
-import { problemFromError } from '../problems.js';
+import type { Principal } from '../principals.js';
+import { ProblemError, problemFromError } from '../problems.js';
+import { principalOf } from '../request-security.js';
 import { convertParams, domainParams, responses } from '../schemas.js';
 
 interface Params {
@@ -23,7 +30,7 @@ type Output = Record<string, unknown>;
 interface Operation {
   readonly name: 'pseudonymize' | 'identify' | 'convert';
   readonly transitInfo: TransitInfoRule;
-  run(params: Params, point: Point, transitInfo: string | undefined): Promise<Output>;
+  run(params: Params, point: Point, transitInfo: string | undefined, caller: Principal): Promise<Output>;
 }
 
 function transitOutput(domain: string, r: TransitResult): Output {
@@ -33,37 +40,46 @@ function transitOutput(domain: string, r: TransitResult): Output {
 export interface PseudonymisationRoutesOptions {
   pseudonymisation: Pseudonymisation;
   metrics: Metrics;
+  access: AccessControl;
 }
 
 export async function pseudonymisationRoutes(
   app: FastifyInstance,
   options: PseudonymisationRoutesOptions,
 ): Promise<void> {
-  const { pseudonymisation, metrics } = options;
+  const { pseudonymisation, metrics, access } = options;
 
   const operations: Record<Operation['name'], Operation> = {
     pseudonymize: {
       name: 'pseudonymize',
       transitInfo: 'ignored',
-      run: async (p, point) => transitOutput(p.domainKey, await pseudonymisation.pseudonymize(p.domainKey, point)),
+      run: async (p, point, _ti, caller) =>
+        transitOutput(p.domainKey, await pseudonymisation.pseudonymize(p.domainKey, point, caller.id)),
     },
     identify: {
       name: 'identify',
       transitInfo: 'required',
-      run: async (p, point, ti) => ({
+      run: async (p, point, ti, caller) => ({
         domain: p.domainKey,
         crv: CURVE_NAME,
-        ...pointToJson(await pseudonymisation.identify(p.domainKey, point, ti as string)),
+        ...pointToJson(await pseudonymisation.identify(p.domainKey, point, ti as string, caller.id)),
       }),
     },
     convert: {
       name: 'convert',
       transitInfo: 'optional',
-      run: async (p, point, ti) =>
-        transitOutput(
+      run: async (p, point, ti, caller) => {
+        if (ti === undefined && !(await access.allows(caller, p.domainKey, 'readSecretKeys'))) {
+          throw new ProblemError(
+            'missingPermission',
+            `converting a pseudonym at rest (without transitInfo) is reserved to the owners of domain ${p.domainKey}`,
+          );
+        }
+        return transitOutput(
           p.toDomainKey as string,
-          await pseudonymisation.convert(p.domainKey, p.toDomainKey as string, point, ti),
-        ),
+          await pseudonymisation.convert(p.domainKey, p.toDomainKey as string, point, ti, caller.id),
+        );
+      },
     },
   };
 
@@ -75,11 +91,11 @@ export async function pseudonymisationRoutes(
 
   const single =
     (op: Operation) =>
-    async (request: { params: Params; body: unknown }): Promise<Output> => {
+    async (request: FastifyRequest<{ Params: Params }>): Promise<Output> => {
       checkDomains(request.params);
       try {
         const input = readInput(request.body, op.transitInfo);
-        const output = await op.run(request.params, input.point, input.transitInfo);
+        const output = await op.run(request.params, input.point, input.transitInfo, principalOf(request));
         metrics.countItem(op.name, 'success');
         return { id: randomUUID(), inResponseTo: input.id, ...output };
       } catch (err) {
@@ -90,14 +106,15 @@ export async function pseudonymisationRoutes(
 
   const multiple =
     (op: Operation) =>
-    async (request: { params: Params; body: unknown }): Promise<Output> => {
+    async (request: FastifyRequest<{ Params: Params }>): Promise<Output> => {
       checkDomains(request.params);
+      const caller = principalOf(request);
       const body = request.body as { id?: string; inputs: unknown[] };
       const outputs = await Promise.all(
         body.inputs.map(async (raw, i): Promise<Output> => {
           try {
             const input = readInput(raw, op.transitInfo, `inputs[${i}]`);
-            const output = await op.run(request.params, input.point, input.transitInfo);
+            const output = await op.run(request.params, input.point, input.transitInfo, caller);
             metrics.countItem(op.name, 'success');
             return { id: randomUUID(), inResponseTo: input.id, ...output };
           } catch (err) {
@@ -118,10 +135,11 @@ export async function pseudonymisationRoutes(
     body: string,
     result: string,
     params: object,
-    handler: (request: { params: Params; body: unknown }) => Promise<Output>,
+    op: Operation,
+    form: typeof single,
   ): void => {
     app.post(url, {
-      config: { operation },
+      config: { operation, access: op.name },
       schema: {
         operationId: operation,
         summary,
@@ -130,7 +148,7 @@ export async function pseudonymisationRoutes(
         body: { $ref: `${body}#` },
         response: responses({ $ref: `${result}#` }),
       },
-      handler: handler as never,
+      handler: form(op) as never,
     });
   };
 
@@ -142,7 +160,8 @@ export async function pseudonymisationRoutes(
     'PseudonymizeRequest',
     'TransitResult',
     domainParams,
-    single(operations.pseudonymize),
+    operations.pseudonymize,
+    single,
   );
   post(
     `${base}/identify`,
@@ -151,7 +170,8 @@ export async function pseudonymisationRoutes(
     'IdentifyRequest',
     'IdentifyResult',
     domainParams,
-    single(operations.identify),
+    operations.identify,
+    single,
   );
   post(
     `${base}/convertTo/:toDomainKey`,
@@ -160,7 +180,8 @@ export async function pseudonymisationRoutes(
     'ConvertRequest',
     'TransitResult',
     convertParams,
-    single(operations.convert),
+    operations.convert,
+    single,
   );
   post(
     `${base}/pseudonymizeMultiple`,
@@ -169,7 +190,8 @@ export async function pseudonymisationRoutes(
     'MultipleRequest',
     'MultipleResult',
     domainParams,
-    multiple(operations.pseudonymize),
+    operations.pseudonymize,
+    multiple,
   );
   post(
     `${base}/identifyMultiple`,
@@ -178,7 +200,8 @@ export async function pseudonymisationRoutes(
     'MultipleRequest',
     'MultipleResult',
     domainParams,
-    multiple(operations.identify),
+    operations.identify,
+    multiple,
   );
   post(
     `${base}/convertMultipleTo/:toDomainKey`,
@@ -187,7 +210,8 @@ export async function pseudonymisationRoutes(
     'MultipleRequest',
     'MultipleResult',
     convertParams,
-    multiple(operations.convert),
+    operations.convert,
+    multiple,
   );
   post(
     `${base}/convertToMultiple/:toDomainKey`,
@@ -196,6 +220,7 @@ export async function pseudonymisationRoutes(
     'MultipleRequest',
     'MultipleResult',
     convertParams,
-    multiple(operations.convert),
+    operations.convert,
+    multiple,
   );
 }

@@ -7,7 +7,17 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type DomainConfig, validateDomainConfig } from '../config.js';
 import { MIGRATIONS, MIGRATIONS_TABLE_SQL } from './migrations/index.js';
-import type { Storage, StoredDomain, StoredServiceKey, StoredTransitKey } from './storage.js';
+import type { AccessRuleOperation } from '../config.js';
+import type {
+  AccessGrant,
+  AuditHead,
+  Storage,
+  StoredAuditRecord,
+  StoredDomain,
+  StoredPrincipal,
+  StoredServiceKey,
+  StoredTransitKey,
+} from './storage.js';
 
 interface DomainRow {
   domain_key: string;
@@ -16,6 +26,7 @@ interface DomainRow {
   time_to_live_in_transit: string;
   owners: string;
   access_rule: string;
+  transit_policy: string;
   wrapped_scalar: string;
   created_at: number;
 }
@@ -37,6 +48,7 @@ function domainFromRow(row: DomainRow): StoredDomain {
       timeToLiveInTransit: row.time_to_live_in_transit,
       owners: JSON.parse(row.owners) as unknown,
       accessRule: JSON.parse(row.access_rule) as unknown,
+      transitPolicy: JSON.parse(row.transit_policy) as unknown,
     },
     `stored domain ${row.domain_key}`,
     '/',
@@ -55,8 +67,71 @@ function transitKeyFromRow(row: TransitKeyRow): StoredTransitKey {
 }
 
 function definitionColumns(d: DomainConfig): unknown[] {
-  return [d.description, d.bufferSize, d.timeToLiveInTransit, JSON.stringify(d.owners), JSON.stringify(d.accessRule)];
+  return [
+    d.description,
+    d.bufferSize,
+    d.timeToLiveInTransit,
+    JSON.stringify(d.owners),
+    JSON.stringify(d.accessRule),
+    JSON.stringify(d.transitPolicy),
+  ];
 }
+
+interface PrincipalRow {
+  principal_id: string;
+  description: string;
+  groups_json: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+function principalFromRow(row: PrincipalRow): StoredPrincipal {
+  return Object.freeze({
+    id: row.principal_id,
+    description: row.description,
+    groups: Object.freeze(JSON.parse(row.groups_json) as string[]),
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at ?? undefined,
+  });
+}
+
+interface AuditRow {
+  seq: number;
+  time: number;
+  principal: string | null;
+  operation: string;
+  domain_key: string | null;
+  to_domain_key: string | null;
+  items: number;
+  status: number;
+  outcome: string;
+  request_id: string;
+  caller_request_id: string | null;
+  peer: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+function auditFromRow(row: AuditRow): StoredAuditRecord {
+  return Object.freeze({
+    seq: row.seq,
+    time: row.time,
+    principal: row.principal,
+    operation: row.operation,
+    domainKey: row.domain_key,
+    toDomainKey: row.to_domain_key,
+    items: row.items,
+    status: row.status,
+    outcome: row.outcome,
+    requestId: row.request_id,
+    callerRequestId: row.caller_request_id,
+    peer: row.peer,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  });
+}
+
+const AUDIT_HEAD = 'audit_head';
 
 export class SqliteStorage implements Storage {
   readonly #db: Database.Database;
@@ -69,6 +144,8 @@ export class SqliteStorage implements Storage {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
+    // With WAL, NORMAL survives a crash of the process (not of the machine) without a sync per write.
+    this.#db.pragma('synchronous = NORMAL');
   }
 
   async migrate(): Promise<void> {
@@ -134,7 +211,7 @@ export class SqliteStorage implements Storage {
       this.#db
         .prepare(
           `INSERT INTO domains (domain_key, description, buffer_size, time_to_live_in_transit, owners, access_rule,
-             wrapped_scalar, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+             transit_policy, wrapped_scalar, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(domain.definition.key, ...definitionColumns(domain.definition), domain.wrappedScalar, domain.createdAt);
       this.#insertTransitKey(firstTransitKey);
@@ -144,8 +221,8 @@ export class SqliteStorage implements Storage {
   async updateDomainDefinition(definition: DomainConfig): Promise<void> {
     this.#db
       .prepare(
-        `UPDATE domains SET description = ?, buffer_size = ?, time_to_live_in_transit = ?, owners = ?, access_rule = ?
-           WHERE domain_key = ?`,
+        `UPDATE domains SET description = ?, buffer_size = ?, time_to_live_in_transit = ?, owners = ?, access_rule = ?,
+           transit_policy = ? WHERE domain_key = ?`,
       )
       .run(...definitionColumns(definition), definition.key);
   }
@@ -180,6 +257,173 @@ export class SqliteStorage implements Storage {
     this.#db.transaction(() => {
       for (const kid of kids) del.run(domainKey, kid);
     })();
+  }
+
+  async getPrincipal(id: string): Promise<StoredPrincipal | undefined> {
+    const row = this.#db.prepare('SELECT * FROM principals WHERE principal_id = ?').get(id) as PrincipalRow | undefined;
+    return row && principalFromRow(row);
+  }
+
+  async listPrincipals(): Promise<StoredPrincipal[]> {
+    return (this.#db.prepare('SELECT * FROM principals ORDER BY principal_id').all() as PrincipalRow[]).map(
+      principalFromRow,
+    );
+  }
+
+  async savePrincipal(
+    principal: { id: string; description: string; groups: readonly string[] },
+    now: number,
+  ): Promise<void> {
+    this.#db
+      .prepare(
+        `INSERT INTO principals (principal_id, description, groups_json, created_at, revoked_at) VALUES (?, ?, ?, ?, NULL)
+           ON CONFLICT (principal_id) DO UPDATE SET description = excluded.description, groups_json = excluded.groups_json`,
+      )
+      .run(principal.id, principal.description, JSON.stringify(principal.groups), now);
+  }
+
+  async revokePrincipal(id: string, now: number): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const row = this.#db.prepare('SELECT revoked_at FROM principals WHERE principal_id = ?').get(id) as
+        { revoked_at: number | null } | undefined;
+      if (row === undefined) {
+        this.#db
+          .prepare(
+            "INSERT INTO principals (principal_id, description, groups_json, created_at, revoked_at) VALUES (?, '', '[]', ?, ?)",
+          )
+          .run(id, now, now);
+        return true;
+      }
+      if (row.revoked_at !== null) return false;
+      this.#db.prepare('UPDATE principals SET revoked_at = ? WHERE principal_id = ?').run(now, id);
+      return true;
+    })();
+  }
+
+  async reinstatePrincipal(id: string): Promise<boolean> {
+    const result = this.#db
+      .prepare('UPDATE principals SET revoked_at = NULL WHERE principal_id = ? AND revoked_at IS NOT NULL')
+      .run(id);
+    return result.changes > 0;
+  }
+
+  async isCertificateRevoked(fingerprint: string): Promise<boolean> {
+    return this.#db.prepare('SELECT 1 FROM revoked_certificates WHERE fingerprint = ?').get(fingerprint) !== undefined;
+  }
+
+  async revokeCertificate(fingerprint: string, now: number): Promise<boolean> {
+    const result = this.#db
+      .prepare('INSERT INTO revoked_certificates (fingerprint, revoked_at) VALUES (?, ?) ON CONFLICT DO NOTHING')
+      .run(fingerprint, now);
+    return result.changes > 0;
+  }
+
+  async listAccessGrants(domainKey?: string): Promise<AccessGrant[]> {
+    const rows = (
+      domainKey === undefined
+        ? this.#db.prepare('SELECT * FROM access_grants ORDER BY domain_key, operation, subject').all()
+        : this.#db
+            .prepare('SELECT * FROM access_grants WHERE domain_key = ? ORDER BY operation, subject')
+            .all(domainKey)
+    ) as { domain_key: string; operation: AccessRuleOperation; subject: string; created_at: number }[];
+    return rows.map((r) =>
+      Object.freeze({ domainKey: r.domain_key, operation: r.operation, subject: r.subject, createdAt: r.created_at }),
+    );
+  }
+
+  async addAccessGrant(grant: AccessGrant): Promise<boolean> {
+    const result = this.#db
+      .prepare(
+        'INSERT INTO access_grants (domain_key, operation, subject, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      )
+      .run(grant.domainKey, grant.operation, grant.subject, grant.createdAt);
+    return result.changes > 0;
+  }
+
+  async removeAccessGrant(domainKey: string, operation: AccessRuleOperation, subject: string): Promise<boolean> {
+    const result = this.#db
+      .prepare('DELETE FROM access_grants WHERE domain_key = ? AND operation = ? AND subject = ?')
+      .run(domainKey, operation, subject);
+    return result.changes > 0;
+  }
+
+  async addUsage(
+    principalId: string,
+    operation: string,
+    day: string,
+    items: number,
+    limit: number | undefined,
+  ): Promise<{ counted: boolean; total: number }> {
+    return this.#db
+      .transaction(() => {
+        const row = this.#db
+          .prepare('SELECT items FROM usage_counters WHERE principal_id = ? AND operation = ? AND day = ?')
+          .get(principalId, operation, day) as { items: number } | undefined;
+        const current = row?.items ?? 0;
+        if (limit !== undefined && current + items > limit) return { counted: false, total: current };
+        this.#db
+          .prepare(
+            `INSERT INTO usage_counters (principal_id, operation, day, items) VALUES (?, ?, ?, ?)
+             ON CONFLICT (principal_id, operation, day) DO UPDATE SET items = items + excluded.items`,
+          )
+          .run(principalId, operation, day, items);
+        return { counted: true, total: current + items };
+      })
+      .immediate();
+  }
+
+  async appendAudit(seal: (head: AuditHead | undefined) => StoredAuditRecord): Promise<StoredAuditRecord> {
+    return this.#db
+      .transaction(() => {
+        const head = this.#auditHead();
+        const record = seal(head);
+        this.#db
+          .prepare(
+            `INSERT INTO audit_log (seq, time, principal, operation, domain_key, to_domain_key, items, status, outcome,
+             request_id, caller_request_id, peer, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            record.seq,
+            record.time,
+            record.principal,
+            record.operation,
+            record.domainKey,
+            record.toDomainKey,
+            record.items,
+            record.status,
+            record.outcome,
+            record.requestId,
+            record.callerRequestId,
+            record.peer,
+            record.prevHash,
+            record.hash,
+          );
+        this.#db
+          .prepare(
+            'INSERT INTO service_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+          )
+          .run(AUDIT_HEAD, `${record.seq}:${record.hash}`);
+        return record;
+      })
+      .immediate();
+  }
+
+  #auditHead(): AuditHead | undefined {
+    const row = this.#db.prepare('SELECT value FROM service_meta WHERE name = ?').get(AUDIT_HEAD) as
+      { value: string } | undefined;
+    if (row === undefined) return undefined;
+    const [seq, hash] = row.value.split(':');
+    return Object.freeze({ seq: Number(seq), hash: hash ?? '' });
+  }
+
+  async readAudit(afterSeq: number, limit: number): Promise<StoredAuditRecord[]> {
+    return (
+      this.#db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as AuditRow[]
+    ).map(auditFromRow);
+  }
+
+  async getAuditHead(): Promise<AuditHead | undefined> {
+    return this.#auditHead();
   }
 
   async close(): Promise<void> {

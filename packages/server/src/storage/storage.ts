@@ -4,7 +4,7 @@
  * (key-wrap.ts); storage never sees a key in the clear. The methods are asynchronous because
  * network databases are.
  */
-import type { DomainConfig } from '../config.js';
+import type { AccessRuleOperation, DomainConfig } from '../config.js';
 
 /** A domain as stored: its definition and its wrapped secret scalar. */
 export interface StoredDomain {
@@ -32,6 +32,54 @@ export interface StoredServiceKey {
   readonly createdAt: number;
 }
 
+/** A principal known to the service: groups added by operators, and whether it is revoked. */
+export interface StoredPrincipal {
+  readonly id: string;
+  readonly description: string;
+  readonly groups: readonly string[];
+  readonly createdAt: number;
+  /** When it was revoked (ms since epoch); undefined while it may act. */
+  readonly revokedAt: number | undefined;
+}
+
+/** An access grant made through the admin API (added to the domain's configured access rule). */
+export interface AccessGrant {
+  readonly domainKey: string;
+  readonly operation: AccessRuleOperation;
+  /** `principal:<id>`, `group:<name>` or `*`. */
+  readonly subject: string;
+  readonly createdAt: number;
+}
+
+/** One audited request. Never values, points or transitInfo. */
+export interface AuditRecord {
+  readonly seq: number;
+  /** Milliseconds since the epoch. */
+  readonly time: number;
+  readonly principal: string | null;
+  readonly operation: string;
+  readonly domainKey: string | null;
+  readonly toDomainKey: string | null;
+  readonly items: number;
+  readonly status: number;
+  readonly outcome: string;
+  readonly requestId: string;
+  readonly callerRequestId: string | null;
+  readonly peer: string | null;
+}
+
+/** An audit record as stored, chained: hash = SHA-256(prevHash, canonical record). */
+export interface StoredAuditRecord extends AuditRecord {
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/** The last record of the audit log (kept beside it, so that deleting the tail is detected). */
+export interface AuditHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
 export interface Storage {
   /** Brings the schema to the latest version (versioned migrations, idempotent). */
   migrate(): Promise<void>;
@@ -55,6 +103,45 @@ export interface Storage {
   rotateTransitKey(next: StoredTransitKey, now: number): Promise<void>;
   /** Deletes retired transit keys. */
   deleteTransitKeys(domainKey: string, kids: readonly string[]): Promise<void>;
+
+  getPrincipal(id: string): Promise<StoredPrincipal | undefined>;
+  listPrincipals(): Promise<StoredPrincipal[]>;
+  /** Creates or updates a principal's description and groups (its revocation state is kept). */
+  savePrincipal(principal: { id: string; description: string; groups: readonly string[] }, now: number): Promise<void>;
+  /** Revokes a principal (creating its record when it has none); false when it was revoked already. */
+  revokePrincipal(id: string, now: number): Promise<boolean>;
+  /** Lets a revoked principal act again; false when it was not revoked. */
+  reinstatePrincipal(id: string): Promise<boolean>;
+  /** Whether the client certificate with this SHA-256 fingerprint (hex) is revoked. */
+  isCertificateRevoked(fingerprint: string): Promise<boolean>;
+  revokeCertificate(fingerprint: string, now: number): Promise<boolean>;
+
+  listAccessGrants(domainKey?: string): Promise<AccessGrant[]>;
+  /** False when the grant exists already. */
+  addAccessGrant(grant: AccessGrant): Promise<boolean>;
+  /** False when there was no such grant. */
+  removeAccessGrant(domainKey: string, operation: AccessRuleOperation, subject: string): Promise<boolean>;
+
+  /**
+   * Adds `items` to a principal's usage of an operation on a day, unless that would pass `limit`:
+   * atomically. Returns whether it was counted and the day's total.
+   */
+  addUsage(
+    principalId: string,
+    operation: string,
+    day: string,
+    items: number,
+    limit: number | undefined,
+  ): Promise<{ counted: boolean; total: number }>;
+
+  /**
+   * Appends one audit record atomically: `seal` gets the previous head (undefined for the first
+   * record) and returns the record to store, chained to it.
+   */
+  appendAudit(seal: (head: AuditHead | undefined) => StoredAuditRecord): Promise<StoredAuditRecord>;
+  /** Audit records with seq > afterSeq, in order, at most `limit`. */
+  readAudit(afterSeq: number, limit: number): Promise<StoredAuditRecord[]>;
+  getAuditHead(): Promise<AuditHead | undefined>;
 
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@
  * recorded in `schema_migrations`; a new schema change is a new numbered module added here.
  */
 import { migration as initial } from './0001-initial.js';
+import { migration as security } from './0002-security.js';
 
 export interface Migration {
   readonly version: number;
@@ -11,7 +12,7 @@ export interface Migration {
   readonly statements: readonly string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, security];
 
 export const MIGRATIONS_TABLE_SQL = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY,

@@ -1,0 +1,43 @@
+/**
+ * `blindpseudo audit verify | export`: checks the hash chain of the audit log (exit code 1 and
+ * one line per finding, naming the records, when anything was changed or deleted), or writes the
+ * records as JSON lines.
+ */
+import { parseArgs } from 'node:util';
+import { readAuditLog, verifyAuditLog } from '@blindpseudo/server';
+import { type CommandContext, DIR_OPTIONS, UsageError, parseOptions } from '../context.js';
+import { withStorage } from './storage.js';
+
+export const usage = `blindpseudo audit verify
+blindpseudo audit export
+  verify checks every record's hash chain (exit code 1 when a record was changed or deleted) and
+  prints the head hash to keep elsewhere; export writes the records as JSON lines.
+  Both take [--dir DIR | --config FILE].`;
+
+/** The audit log is not intact (exit code 1). */
+export class AuditTamperedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditTamperedError';
+  }
+}
+
+export async function audit(ctx: CommandContext): Promise<void> {
+  const [sub, ...args] = ctx.args;
+  const { values } = parseOptions(() => parseArgs({ args, options: DIR_OPTIONS }));
+  if (sub !== 'verify' && sub !== 'export') throw new UsageError('audit needs one of: verify, export');
+  await withStorage(ctx, values, async (storage) => {
+    if (sub === 'export') {
+      for await (const record of readAuditLog(storage)) ctx.stdout.write(`${JSON.stringify(record)}\n`);
+      return;
+    }
+    const result = await verifyAuditLog(storage);
+    if (!result.ok)
+      throw new AuditTamperedError(
+        `audit log NOT intact (${result.records} records):\n  ${result.findings.join('\n  ')}`,
+      );
+    ctx.stdout.write(
+      `audit log intact: ${result.records} records${result.head === undefined ? '' : `, head ${result.head.seq} ${result.head.hash}`}\n`,
+    );
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * The security of every request, as Fastify hooks, in order:
+ *
+ * 1. onRequest: authenticate (401), rate limit (429), then authorize the route's access — any
+ *    authenticated principal, the admin role, or the protocol operation against the domain's
+ *    access rules (403) — before the body is even read.
+ * 2. preHandler: count the items against the principal's daily quota (429).
+ * 3. onResponse: append the audit record (principal, operation, domains, items, outcome, ids,
+ *    peer; never the body).
+ *
+ * Routes declare their access in `config.access`; a route that declares nothing requires an
+ * authenticated principal (deny by default). Public routes (probes, metrics, OpenAPI, the
+ * service's public keys) are neither authenticated nor audited.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccessControl } from './access-rules.js';
+import type { AuditLog } from './audit.js';
+import type { Authenticator } from './authentication.js';
+import type { QuotaOperation } from './config.js';
+import type { DomainRegistry } from './domains.js';
+import type { Quotas, RateLimiter } from './limits.js';
+import { type Principal, isAdmin } from './principals.js';
+import { ProblemError } from './problems.js';
+
+/** Who may call a route: a protocol operation is checked against the domain's access rules. */
+export type RouteAccess = 'public' | 'authenticated' | 'admin' | QuotaOperation;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+  interface FastifyRequest {
+    /** The authenticated caller (null on public routes and before authentication). */
+    principal: Principal | null;
+    /** The problem type name answered, for the audit (null on success). */
+    problemKind: string | null;
+  }
+}
+
+export interface RequestSecurityOptions {
+  authenticator: Authenticator;
+  access: AccessControl;
+  domains: DomainRegistry;
+  adminGroups: readonly string[];
+  rateLimiter: RateLimiter | undefined;
+  quotas: Quotas;
+  audit: AuditLog;
+}
+
+/** The authenticated principal of a request on a non-public route. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (request.principal === null) throw new Error('route reached without authentication');
+  return request.principal;
+}
+
+const MAX_AUDITED_PARAM = 64;
+
+function param(request: FastifyRequest, name: string): string | null {
+  const v = (request.params as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' && v.length > 0 ? v.slice(0, MAX_AUDITED_PARAM) : null;
+}
+
+function itemCount(request: FastifyRequest): number {
+  const access = request.routeOptions.config.access;
+  if (access !== 'pseudonymize' && access !== 'identify' && access !== 'convert') return 0;
+  const body = request.body as { inputs?: unknown } | undefined | null;
+  if (body === undefined || body === null) return 0;
+  return Array.isArray(body.inputs) ? body.inputs.length : 1;
+}
+
+function callerRequestId(request: FastifyRequest): string | null {
+  const id = (request.body as { id?: unknown } | undefined | null)?.id;
+  return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : null;
+}
+
+export function registerRequestSecurity(app: FastifyInstance, options: RequestSecurityOptions): void {
+  const { authenticator, access, domains, rateLimiter, quotas, audit } = options;
+  app.decorateRequest('principal', null);
+  app.decorateRequest('problemKind', null);
+
+  app.addHook('onRoute', (route) => {
+    // The docs page and its assets come from a plugin: public like the OpenAPI document.
+    if (route.url.startsWith('/docs')) route.config = { ...route.config, access: 'public' };
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const routeAccess = request.routeOptions.config.access ?? 'authenticated';
+    if (routeAccess === 'public') return;
+    const principal = await authenticator.authenticate(request);
+    request.principal = principal;
+    rateLimiter?.take(principal.id);
+    if (routeAccess === 'authenticated') return;
+    if (routeAccess === 'admin') {
+      if (!isAdmin(principal, options.adminGroups))
+        throw new ProblemError('missingPermission', 'the admin API is reserved to the admin role');
+      return;
+    }
+    const from = param(request, 'domainKey') ?? '';
+    domains.get(from);
+    if (routeAccess === 'convert') {
+      const to = param(request, 'toDomainKey') ?? '';
+      domains.get(to);
+      await access.require(principal, from, 'convertFrom');
+      await access.require(principal, to, 'convertTo');
+    } else {
+      await access.require(principal, from, routeAccess);
+    }
+  });
+
+  app.addHook('preHandler', async (request) => {
+    const routeAccess = request.routeOptions.config.access;
+    if (routeAccess !== 'pseudonymize' && routeAccess !== 'identify' && routeAccess !== 'convert') return;
+    await quotas.count(principalOf(request).id, routeAccess, itemCount(request));
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    if ((request.routeOptions.config.access ?? 'authenticated') === 'public') return;
+    try {
+      await audit.append({
+        principal: request.principal?.id ?? null,
+        operation: request.routeOptions.config.operation ?? 'other',
+        domainKey: param(request, 'domainKey'),
+        toDomainKey: param(request, 'toDomainKey'),
+        items: itemCount(request),
+        status: reply.statusCode,
+        outcome: request.problemKind ?? (reply.statusCode < 400 ? 'success' : 'error'),
+        requestId: request.id,
+        callerRequestId: callerRequestId(request),
+        peer: request.ip ?? null,
+      });
+    } catch (err) {
+      request.log.error({ err }, 'audit record could not be written');
+    }
+  });
+}
