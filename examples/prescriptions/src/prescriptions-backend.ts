@@ -1,0 +1,220 @@
+/**
+ * The prescriptions backend (owner of domain uhmep_v1). It stores prescriptions under pseudonyms
+ * at rest (x only) of the patient and of the prescriber, and the doctor's free text as the client
+ * sealed it (ciphertext and the pseudonym at rest of its key): it never sees an SSIN or the text.
+ *
+ * - `POST /prescriptions` (prescriber): register one; patient and prescriber arrive as pseudonyms
+ *   in transit, the text as a FHIR encrypted URN with its key as a direct v2 URN.
+ * - `POST /prescriptions/by-patient` (pharmacist): a patient's prescriptions, once the
+ *   therapeutic-relation service confirms the pharmacist may see them; the prescriber and the
+ *   text key go back as fresh pseudonyms in transit bound to the pharmacist (`sub`).
+ * - `POST /prescriptions/by-prescriber` (prescriber): the prescriptions a prescriber issued on
+ *   one day; the patients and text keys go back as pseudonyms in transit bound to her.
+ *
+ * Pseudonyms travel in bodies only (never in URLs, which are logged); the log holds prescription
+ * ids, counts and outcomes, nothing else.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { formatEncryptedField, formatFhirPseudonym, parseEncryptedField } from '@blindpseudo/core';
+import { type Owner, PseudonymAtRest } from '@blindpseudo/owner';
+import { requireRole } from './care-professionals.js';
+import { createOwner } from './owner-setup.js';
+import type { BackendConfig } from './party-config.js';
+import { type PrescriptionRecord, PrescriptionStore } from './prescription-store.js';
+import { ProblemError, installProblemHandlers, readPseudonymField } from './problem.js';
+import { hasTherapeuticRelation } from './therapeutic-relation-check.js';
+
+export const PRESCRIPTIONS_DOMAIN = 'uhmep_v1';
+
+const PSEUDONYM = { type: 'string', minLength: 1, maxLength: 2000 } as const;
+const DAY = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
+const SEALED_TEXT = {
+  type: 'object',
+  required: ['urn', 'keyUrn'],
+  additionalProperties: false,
+  properties: { urn: { type: 'string', minLength: 1, maxLength: 64 * 1024 }, keyUrn: PSEUDONYM },
+} as const;
+
+export interface RegisterPrescriptionBody {
+  patient: string;
+  prescriber: string;
+  prescribedOn: string;
+  medication: string;
+  text?: { urn: string; keyUrn: string };
+}
+
+/** A prescription as the backend hands it out: pseudonyms in transit bound to the caller. */
+export interface PrescriptionView {
+  id: string;
+  prescribedOn: string;
+  medication: string;
+  /** FHIR direct v2 URN of the patient (by-prescriber) or of the prescriber (by-patient). */
+  patient?: string;
+  prescriber?: string;
+  text?: { urn: string; keyUrn: string };
+}
+
+export interface PrescriptionsBackend {
+  readonly app: FastifyInstance;
+  readonly owner: Owner;
+  readonly store: PrescriptionStore;
+}
+
+function checkDay(day: string, field: string): void {
+  const date = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== day)
+    throw new ProblemError('badRequest', `${field}: not a calendar date (YYYY-MM-DD)`);
+}
+
+export async function buildPrescriptionsBackend(
+  config: BackendConfig,
+  options: { logStream?: NodeJS.WritableStream } = {},
+): Promise<PrescriptionsBackend> {
+  const owner = await createOwner(config, config.ownerScalarFile);
+  const store = new PrescriptionStore(config.database);
+  const app = Fastify({
+    logger: { level: config.logLevel, ...(options.logStream === undefined ? {} : { stream: options.logStream }) },
+    // Refuse unknown fields and wrong types rather than silently dropping or coercing them.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    bodyLimit: 128 * 1024,
+  });
+  app.addHook('onClose', async () => store.close());
+  installProblemHandlers(app);
+
+  const atRest = (field: string, transit: string): Promise<PseudonymAtRest> =>
+    readPseudonymField(field, () => owner.atRest(transit, { domain: PRESCRIPTIONS_DOMAIN }));
+
+  /** A stored pseudonym as a fresh (or reused) transit for `subject`, in FHIR direct v2 form. */
+  const transitFor = async (x: string, subject: string): Promise<string> =>
+    formatFhirPseudonym(await owner.inTransit(PseudonymAtRest.fromX(PRESCRIPTIONS_DOMAIN, x), { subject }), 'v2');
+
+  const textFor = async (record: PrescriptionRecord, subject: string): Promise<PrescriptionView['text']> =>
+    record.text === undefined
+      ? undefined
+      : {
+          urn: formatEncryptedField({ kid: record.text.kid, jwe: record.text.jwe }),
+          keyUrn: await transitFor(record.text.keyX, subject),
+        };
+
+  app.get('/jwks.json', async () => owner.jwks);
+  app.get('/readyz', async () => ({ status: 'ok' }));
+
+  app.post<{ Body: RegisterPrescriptionBody }>(
+    '/prescriptions',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['patient', 'prescriber', 'prescribedOn', 'medication'],
+          additionalProperties: false,
+          properties: {
+            patient: PSEUDONYM,
+            prescriber: PSEUDONYM,
+            prescribedOn: DAY,
+            medication: { type: 'string', minLength: 1, maxLength: 200 },
+            text: SEALED_TEXT,
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireRole(request, config.callers, 'prescriber');
+      const body = request.body;
+      checkDay(body.prescribedOn, 'prescribedOn');
+      let sealed: { kid: string; jwe: string } | undefined;
+      if (body.text !== undefined) {
+        try {
+          sealed = parseEncryptedField(body.text.urn);
+        } catch {
+          throw new ProblemError('badRequest', 'text.urn: not a urn:be:fgov:pseudo-encrypted:v1:<kid>:<JWE> string');
+        }
+      }
+      const patient = await atRest('patient', body.patient);
+      const prescriber = await atRest('prescriber', body.prescriber);
+      const textKey = body.text === undefined ? undefined : await atRest('text.keyUrn', body.text.keyUrn);
+      const id = randomUUID();
+      store.add({
+        id,
+        patientX: patient.xBase64(),
+        prescriberX: prescriber.xBase64(),
+        prescribedOn: body.prescribedOn,
+        medication: body.medication,
+        ...(sealed === undefined || textKey === undefined ? {} : { text: { ...sealed, keyX: textKey.xBase64() } }),
+        createdAt: Date.now(),
+      });
+      request.log.info({ prescription: id }, 'prescription registered');
+      return reply.status(201).send({ id });
+    },
+  );
+
+  app.post<{ Body: { patient: string } }>(
+    '/prescriptions/by-patient',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['patient'],
+          additionalProperties: false,
+          properties: { patient: PSEUDONYM },
+        },
+      },
+    },
+    async (request) => {
+      const caller = requireRole(request, config.callers, 'pharmacist');
+      const patient = await atRest('patient', request.body.patient);
+      if (!(await hasTherapeuticRelation(owner, config.therlink, patient, caller.id))) {
+        request.log.info('no therapeutic relation: refused');
+        throw new ProblemError('missingPermission', 'no therapeutic relation with this patient is registered');
+      }
+      const records = store.byPatient(patient.xBase64());
+      const prescriptions: PrescriptionView[] = [];
+      for (const record of records) {
+        const text = await textFor(record, caller.id);
+        prescriptions.push({
+          id: record.id,
+          prescribedOn: record.prescribedOn,
+          medication: record.medication,
+          prescriber: await transitFor(record.prescriberX, caller.id),
+          ...(text === undefined ? {} : { text }),
+        });
+      }
+      request.log.info({ prescriptions: records.map((r) => r.id) }, 'prescriptions delivered');
+      return { prescriptions };
+    },
+  );
+
+  app.post<{ Body: { prescriber: string; prescribedOn: string } }>(
+    '/prescriptions/by-prescriber',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['prescriber', 'prescribedOn'],
+          additionalProperties: false,
+          properties: { prescriber: PSEUDONYM, prescribedOn: DAY },
+        },
+      },
+    },
+    async (request) => {
+      const caller = requireRole(request, config.callers, 'prescriber');
+      checkDay(request.body.prescribedOn, 'prescribedOn');
+      const prescriber = await atRest('prescriber', request.body.prescriber);
+      const records = store.byPrescriber(prescriber.xBase64(), request.body.prescribedOn);
+      const prescriptions: PrescriptionView[] = [];
+      for (const record of records) {
+        const text = await textFor(record, caller.id);
+        prescriptions.push({
+          id: record.id,
+          prescribedOn: record.prescribedOn,
+          medication: record.medication,
+          patient: await transitFor(record.patientX, caller.id),
+          ...(text === undefined ? {} : { text }),
+        });
+      }
+      request.log.info({ prescriptions: records.map((r) => r.id) }, 'prescriptions delivered');
+      return { prescriptions };
+    },
+  );
+  return { app, owner, store };
+}
