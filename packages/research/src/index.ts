@@ -31,6 +31,7 @@ export { type JoinOptions, type JoinSource, type JoinSummary, runJoin } from './
 export { ExportTokenKey } from './anonymise.js';
 export {
   type JobProgress,
+  type ProgressBaseline,
   type ProgressReporterOptions,
   type ProgressStream,
   ProgressReporter,

@@ -80,6 +80,8 @@ export interface JoinSummary {
   readonly people: number;
   /** People found in more than one source. */
   readonly linked: number;
+  /** Rows already loaded by an interrupted run when this one resumed (0 for a fresh start). */
+  readonly resumedAt: number;
   readonly elapsedMs: number;
 }
 
@@ -218,6 +220,7 @@ export async function runJoin(options: JoinOptions): Promise<JoinSummary> {
           };
     });
     const rowsAtStart = all.reduce((n, p) => n + p.rows, 0);
+    const bytesAtStart = all.reduce((n, p) => n + p.offset, 0);
     const report = (phase: string): void => {
       options.onProgress?.({
         phase,
@@ -227,6 +230,7 @@ export async function runJoin(options: JoinOptions): Promise<JoinSummary> {
         written: all.reduce((n, p) => n + p.loaded, 0),
         rejected: all.reduce((n, p) => n + p.rejected, 0),
         rowsAtStart,
+        bytesAtStart,
       });
     };
 
@@ -354,7 +358,7 @@ export async function runJoin(options: JoinOptions): Promise<JoinSummary> {
     );
     db.close();
     if (options.keepWorkDir !== true) await rm(workDir, { recursive: true, force: true });
-    return Object.freeze({ ...totals, ...written, elapsedMs: Date.now() - started });
+    return Object.freeze({ ...totals, ...written, resumedAt: rowsAtStart, elapsedMs: Date.now() - started });
   } finally {
     if (db.open) db.close();
     await rejects?.close();

@@ -15,6 +15,14 @@ export interface JobProgress {
   readonly rejected: number;
   /** Rows already done when this run started (a resumed job). */
   readonly rowsAtStart: number;
+  /** Bytes of input already consumed when this run started (a resumed job; default 0). */
+  readonly bytesAtStart?: number;
+}
+
+/** Where a rate is measured from: the start of the run, or the last snapshot of the previous phase. */
+export interface ProgressBaseline {
+  readonly rows: number;
+  readonly bytes: number;
 }
 
 export interface ProgressStream {
@@ -51,11 +59,16 @@ export class ProgressReporter {
   readonly #intervalMs: number;
   readonly #now: () => number;
   readonly #started: number;
-  #phaseStarted: number;
+  /** When the current phase's rates are measured from, and the counts then. */
+  #baseTime: number;
+  #base: ProgressBaseline | undefined;
   #phase: string | undefined;
   #last: JobProgress | undefined;
+  #lastUpdate: number;
   #lastDraw = 0;
   #drawn = false;
+  /** Length of the bar line on screen, so that a shorter line erases what is left of it. */
+  #drawnLength = 0;
 
   constructor(options: ProgressReporterOptions) {
     this.#stream = options.stream;
@@ -64,12 +77,17 @@ export class ProgressReporter {
     if (!(this.#intervalMs > 0)) throw new RangeError('intervalSeconds must be positive');
     this.#now = options.now ?? Date.now;
     this.#started = this.#now();
-    this.#phaseStarted = this.#started;
+    this.#baseTime = this.#started;
+    this.#lastUpdate = this.#started;
   }
 
-  /** The line for a snapshot: `phase [#####-----] 45% 12,345 rows 1,234 rows/s ETA 1m23s 3 rejected`. */
-  describe(p: JobProgress, elapsedMs: number): string {
-    const rate = elapsedMs > 0 ? ((p.rows - p.rowsAtStart) * 1000) / elapsedMs : 0;
+  /**
+   * The line for a snapshot: `phase [#####-----] 45.0% ETA 1m23s 12,345 rows 1,234 rows/s 3 rejected`.
+   * Rates count what was done in `elapsedMs` since `since` (default: since the run started).
+   */
+  describe(p: JobProgress, elapsedMs: number, since?: ProgressBaseline): string {
+    const base = since ?? { rows: p.rowsAtStart, bytes: p.bytesAtStart ?? 0 };
+    const rate = elapsedMs > 0 ? (Math.max(0, p.rows - base.rows) * 1000) / elapsedMs : 0;
     const parts = [p.phase];
     if (p.totalBytes !== undefined && p.totalBytes > 0) {
       const fraction = Math.min(1, p.bytesRead / p.totalBytes);
@@ -78,7 +96,7 @@ export class ProgressReporter {
         parts.push(`[${'#'.repeat(full)}${'-'.repeat(BAR_WIDTH - full)}]`);
       }
       parts.push(`${(fraction * 100).toFixed(1)}%`);
-      const byteRate = elapsedMs > 0 ? (p.bytesRead * 1000) / elapsedMs : 0;
+      const byteRate = elapsedMs > 0 ? (Math.max(0, p.bytesRead - base.bytes) * 1000) / elapsedMs : 0;
       if (fraction < 1 && byteRate > 0) parts.push(`ETA ${formatDuration((p.totalBytes - p.bytesRead) / byteRate)}`);
     }
     parts.push(`${count(p.rows)} rows`, `${count(Math.round(rate))} rows/s`, `${count(p.rejected)} rejected`);
@@ -88,35 +106,55 @@ export class ProgressReporter {
   update(p: JobProgress): void {
     const now = this.#now();
     if (p.phase !== this.#phase) {
-      if (this.#tty && this.#drawn && this.#last !== undefined) this.#draw(this.#last, now, true);
+      this.#endBar();
+      // A new phase's rates start from the previous phase's last snapshot (the counts of a join
+      // add up across its sources), or from what the run started with.
+      const previous = this.#last;
+      this.#base =
+        previous === undefined
+          ? { rows: p.rowsAtStart, bytes: p.bytesAtStart ?? 0 }
+          : { rows: previous.rows, bytes: previous.bytesRead };
+      this.#baseTime = previous === undefined ? this.#started : this.#lastUpdate;
       this.#phase = p.phase;
-      this.#phaseStarted = now;
-      this.#lastDraw = now;
+      // Plain lines: the first one an interval after the phase began.
+      this.#lastDraw = this.#baseTime;
       this.#drawn = false;
     }
     this.#last = p;
+    this.#lastUpdate = now;
     if (this.#tty) {
       if (now - this.#lastDraw >= TTY_REDRAW_MS || !this.#drawn) this.#draw(p, now, false);
     } else if (now - this.#lastDraw >= this.#intervalMs) {
       this.#lastDraw = now;
-      this.#stream.write(`${this.describe(p, now - this.#phaseStarted)}\n`);
+      this.#stream.write(`${this.describe(p, now - this.#baseTime, this.#base)}\n`);
     }
   }
 
-  #draw(p: JobProgress, now: number, final: boolean): void {
-    this.#lastDraw = now;
+  #draw(p: JobProgress, at: number, final: boolean): void {
+    this.#lastDraw = at;
     this.#drawn = true;
-    const text = this.describe(p, now - this.#phaseStarted);
-    const width = this.#stream.columns ?? 120;
-    this.#stream.write(
-      `\r${text.slice(0, width - 1).padEnd(Math.min(width - 1, text.length + 2))}${final ? '\n' : ''}`,
-    );
+    const width = Math.max(2, this.#stream.columns ?? 120);
+    const text = this.describe(p, at - this.#baseTime, this.#base).slice(0, width - 1);
+    const shown = text.padEnd(Math.min(width - 1, Math.max(text.length, this.#drawnLength)));
+    this.#drawnLength = final ? 0 : text.length;
+    this.#stream.write(`\r${shown}${final ? '\n' : ''}`);
+  }
+
+  /** On a terminal, redraws the bar one last time and ends its line. */
+  #endBar(): void {
+    if (this.#tty && this.#drawn && this.#last !== undefined) this.#draw(this.#last, this.#lastUpdate, true);
+    this.#drawn = false;
+  }
+
+  /** Ends the bar without a summary (the job failed or was interrupted): what follows starts on a new line. */
+  stop(): void {
+    this.#endBar();
   }
 
   /** Ends the bar and writes the summary line. */
   finish(summary: { rows: number; written: number; rejected: number }): string {
     const now = this.#now();
-    if (this.#tty && this.#drawn && this.#last !== undefined) this.#draw(this.#last, now, true);
+    this.#endBar();
     const seconds = (now - this.#started) / 1000;
     const line = `done: ${count(summary.rows)} rows, ${count(summary.written)} written, ${count(summary.rejected)} rejected in ${formatDuration(seconds)}\n`;
     this.#stream.write(line);

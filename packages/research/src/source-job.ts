@@ -171,6 +171,7 @@ export async function runSourceJob(options: SourceJobOptions): Promise<SourceJob
     let inputLine = checkpoint?.inputLine ?? 1;
     const counts = { ...(checkpoint?.counts ?? { rows: 0, written: 0, rejected: 0 }) };
     const resumedAt = counts.rows;
+    const bytesAtStart = inputOffset;
 
     const commit = async (): Promise<void> => {
       await output.sync();
@@ -192,6 +193,7 @@ export async function runSourceJob(options: SourceJobOptions): Promise<SourceJob
         written: counts.written,
         rejected: counts.rejected,
         rowsAtStart: resumedAt,
+        bytesAtStart,
       });
     };
 

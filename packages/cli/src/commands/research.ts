@@ -6,7 +6,8 @@
  * interruption (Ctrl-C stops at the last committed batch). A bearer token, when the service needs
  * one, comes from the environment variable BLINDPSEUDO_TOKEN.
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, isClientError } from '@blindpseudo/client';
@@ -21,6 +22,7 @@ import {
   ResearchError,
   ResearchErrorCodes,
   chooseMultiplier,
+  isResearchError,
   runJoin,
   runSourceJob,
 } from '@blindpseudo/research';
@@ -85,6 +87,15 @@ function format(value: string | undefined): RecordFormat | undefined {
   throw new UsageError('--format must be csv or ndjson');
 }
 
+function delimiterOption(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.length !== 1 || value.charCodeAt(0) > 0x7f || value === '"' || value === '\r' || value === '\n')
+    throw new UsageError('--delimiter must be one ASCII character other than a quote or a line break');
+  return value;
+}
+
+const SOURCE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
 function multiplier(value: string | undefined): MultiplierChoice | undefined {
   if (value === undefined) return undefined;
   if (!(MULTIPLIER_CHOICES as readonly string[]).includes(value))
@@ -92,19 +103,35 @@ function multiplier(value: string | undefined): MultiplierChoice | undefined {
   return value as MultiplierChoice;
 }
 
+/** A file the command must read: a clean message (exit 1), not a stack trace, when it cannot. */
+async function readable(path: string, what: string): Promise<string> {
+  try {
+    await access(path, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ResearchError(ResearchErrorCodes.INVALID_INPUT, `${what} ${path} cannot be read (${code})`);
+  }
+  return path;
+}
+
 function services(values: { service: string[] }): string[] {
   if (values.service.length === 0) throw new UsageError('--service is required (the base URL, …/pseudo/v1)');
   return values.service;
 }
 
+function progressInterval(value: string | undefined): number | undefined {
+  const seconds = value === undefined ? undefined : Number(value);
+  if (seconds !== undefined && !(seconds > 0 && Number.isFinite(seconds)))
+    throw new UsageError('--progress-interval must be a positive number');
+  return seconds;
+}
+
 /** Runs a job with progress on stderr and Ctrl-C as an interruption at the last checkpoint. */
 async function withProgress<T>(
   ctx: CommandContext,
-  interval: string | undefined,
+  seconds: number | undefined,
   run: (signal: AbortSignal, onProgress: (p: JobProgress) => void) => Promise<T>,
 ): Promise<{ result: T; reporter: ProgressReporter }> {
-  const seconds = interval === undefined ? undefined : Number(interval);
-  if (seconds !== undefined && !(seconds > 0)) throw new UsageError('--progress-interval must be a positive number');
   const reporter = new ProgressReporter({
     stream: ctx.stderr as ProgressStream,
     ...(seconds === undefined ? {} : { intervalSeconds: seconds }),
@@ -115,6 +142,16 @@ async function withProgress<T>(
   try {
     const result = await run(controller.signal, (p) => reporter.update(p));
     return { result, reporter };
+  } catch (err) {
+    // The error message starts on its own line, not after the bar.
+    reporter.stop();
+    if (isResearchError(err, ResearchErrorCodes.ABORTED)) {
+      throw new ResearchError(
+        ResearchErrorCodes.ABORTED,
+        'interrupted: what was committed is kept; run the same command again to resume (--restart to start over)',
+      );
+    }
+    throw err;
   } finally {
     process.removeListener('SIGINT', onSignal);
   }
@@ -127,12 +164,14 @@ async function createOwner(
   baseUrls: string[],
 ): Promise<Owner> {
   const jku = required(values.jku, 'jku');
-  const keyFile = resolve(ctx.cwd, required(values['owner-key'], 'owner-key'));
+  const keyFile = await readable(resolve(ctx.cwd, required(values['owner-key'], 'owner-key')), 'the owner key');
   const privateKey = await readFile(keyFile, 'utf8');
   const token = ctx.env['BLINDPSEUDO_TOKEN'];
   const client = createClient({ baseUrls, ...(token === undefined ? {} : { token: () => token }) });
   const ownerScalar =
-    values['owner-scalar'] === undefined ? undefined : await readFile(resolve(ctx.cwd, values['owner-scalar']), 'utf8');
+    values['owner-scalar'] === undefined
+      ? undefined
+      : await readFile(await readable(resolve(ctx.cwd, values['owner-scalar']), 'the owner scalar'), 'utf8');
   try {
     return await Owner.create({
       client,
@@ -144,6 +183,13 @@ async function createOwner(
   } catch (err) {
     if (isOwnerError(err) || isClientError(err)) {
       throw new ResearchError(ResearchErrorCodes.SERVICE_FAILED, `the owner could not be set up: ${err.message}`);
+    }
+    // A key file that is not a usable key (the messages name no key material).
+    if (err instanceof TypeError || err instanceof RangeError) {
+      throw new ResearchError(
+        ResearchErrorCodes.INVALID_INPUT,
+        `the owner key ${keyFile} cannot be used: ${err.message}`,
+      );
     }
     throw err;
   }
@@ -171,10 +217,26 @@ async function sourceJob(ctx: CommandContext, kind: 'pseudonymize' | 'convert'):
     if (values[name] !== undefined) throw new UsageError(`research ${kind} does not take --${name}`);
   }
   const v = values as Record<string, string | string[] | boolean | undefined> & { service: string[]; id: string[] };
+  // Every option is checked before anything is read or any service is called.
   const baseUrls = services(v);
-  const input = resolve(ctx.cwd, required(v['in'] as string | undefined, 'in'));
+  const inputPath = resolve(ctx.cwd, required(v['in'] as string | undefined, 'in'));
   const output = resolve(ctx.cwd, required(v['out'] as string | undefined, 'out'));
   if (v.id.length === 0) throw new UsageError('--id is required (the identifier column; repeatable)');
+  const domain = required(v['domain'] as string | undefined, 'domain');
+  const fmt = format(v['format'] as string | undefined);
+  const delimiter = delimiterOption(v['delimiter'] as string | undefined);
+  const batch = integer(v['batch'] as string | undefined, 'batch');
+  const maxRow = integer(v['max-row-bytes'] as string | undefined, 'max-row-bytes');
+  const workers = integer(v['workers'] as string | undefined, 'workers');
+  const concurrency = integer(v['concurrency'] as string | undefined, 'concurrency');
+  const chosen = multiplier(v['multiplier'] as string | undefined);
+  const interval = progressInterval(v['progress-interval'] as string | undefined);
+  if (kind === 'convert') {
+    required(v['from'] as string | undefined, 'from');
+    required(v['jku'] as string | undefined, 'jku');
+    required(v['owner-key'] as string | undefined, 'owner-key');
+  }
+  const input = await readable(inputPath, 'the input');
   const token = ctx.env['BLINDPSEUDO_TOKEN'];
   const identifiers =
     kind === 'pseudonymize'
@@ -182,39 +244,31 @@ async function sourceJob(ctx: CommandContext, kind: 'pseudonymize' | 'convert'):
           kind: 'ssin' as const,
           baseUrls,
           ...(token === undefined ? {} : { token }),
-          ...(v['workers'] === undefined ? {} : { workers: integer(v['workers'] as string, 'workers')! }),
-          ...(v['multiplier'] === undefined ? {} : { multiplier: multiplier(v['multiplier'] as string)! }),
+          ...(workers === undefined ? {} : { workers }),
+          ...(chosen === undefined ? {} : { multiplier: chosen }),
         }
       : {
           kind: 'atRest' as const,
           owner: await createOwner(ctx, v as Record<string, string>, baseUrls),
-          fromDomain: required(v['from'] as string | undefined, 'from'),
-          ...(v['concurrency'] === undefined
-            ? {}
-            : { concurrency: integer(v['concurrency'] as string, 'concurrency')! }),
+          fromDomain: v['from'] as string,
+          ...(concurrency === undefined ? {} : { concurrency }),
         };
-  const fmt = format(v['format'] as string | undefined);
-  const batch = integer(v['batch'] as string | undefined, 'batch');
-  const maxRow = integer(v['max-row-bytes'] as string | undefined, 'max-row-bytes');
-  const { result, reporter } = await withProgress(
-    ctx,
-    v['progress-interval'] as string | undefined,
-    (signal, onProgress) =>
-      runSourceJob({
-        input,
-        output,
-        rejects: resolve(ctx.cwd, (v['rejects'] as string | undefined) ?? `${output}.rejects.ndjson`),
-        idColumns: v.id,
-        domain: required(v['domain'] as string | undefined, 'domain'),
-        identifiers,
-        ...(fmt === undefined ? {} : { format: fmt }),
-        ...(v['delimiter'] === undefined ? {} : { delimiter: v['delimiter'] as string }),
-        ...(batch === undefined ? {} : { batchSize: batch }),
-        ...(maxRow === undefined ? {} : { maxRecordBytes: maxRow }),
-        restart: v['restart'] === true,
-        signal,
-        onProgress,
-      }),
+  const { result, reporter } = await withProgress(ctx, interval, (signal, onProgress) =>
+    runSourceJob({
+      input,
+      output,
+      rejects: resolve(ctx.cwd, (v['rejects'] as string | undefined) ?? `${output}.rejects.ndjson`),
+      idColumns: v.id,
+      domain,
+      identifiers,
+      ...(fmt === undefined ? {} : { format: fmt }),
+      ...(delimiter === undefined ? {} : { delimiter }),
+      ...(batch === undefined ? {} : { batchSize: batch }),
+      ...(maxRow === undefined ? {} : { maxRecordBytes: maxRow }),
+      restart: v['restart'] === true,
+      signal,
+      onProgress,
+    }),
   );
   reporter.finish(result);
   if (result.resumedAt > 0) ctx.stdout.write(`resumed after ${result.resumedAt} rows\n`);
@@ -242,10 +296,16 @@ async function join(ctx: CommandContext): Promise<void> {
   const baseUrls = services(values);
   const output = resolve(ctx.cwd, required(values.out, 'out'));
   if (values.source.length === 0) throw new UsageError('--source NAME[:KEY]=FILE is required (repeatable)');
+  const delimiter = delimiterOption(values.delimiter);
+  const names = new Set<string>();
   const sources = values.source.map((s) => {
     const eq = s.indexOf('=');
     if (eq <= 0 || eq === s.length - 1) throw new UsageError(`--source must be NAME[:KEY]=FILE, not ${s}`);
     const [name, key] = s.slice(0, eq).split(':', 2) as [string, string | undefined];
+    if (!SOURCE_NAME.test(name))
+      throw new UsageError(`--source names are 1 to 64 letters, digits, _ . - (not ${name})`);
+    if (names.has(name)) throw new UsageError(`--source ${name} is given twice`);
+    names.add(name);
     const keyColumn = key ?? values.key;
     if (keyColumn === undefined || keyColumn === '')
       throw new UsageError(`--source ${name} needs a key column (:KEY or --key)`);
@@ -254,20 +314,27 @@ async function join(ctx: CommandContext): Promise<void> {
       path: resolve(ctx.cwd, s.slice(eq + 1)),
       keyColumn,
       otherIdColumns: values.also,
-      ...(values.delimiter === undefined ? {} : { delimiter: values.delimiter }),
+      ...(delimiter === undefined ? {} : { delimiter }),
     };
   });
-  const owner = await createOwner(ctx, values, baseUrls);
+  // Every option is checked before anything is read or any service is called.
+  const domain = required(values.domain, 'domain');
+  required(values.jku, 'jku');
+  required(values['owner-key'], 'owner-key');
+  multiplier(values.multiplier);
   const batch = integer(values.batch, 'batch');
   const concurrency = integer(values.concurrency, 'concurrency');
   const maxRow = integer(values['max-row-bytes'], 'max-row-bytes');
-  const { result, reporter } = await withProgress(ctx, values['progress-interval'], (signal, onProgress) =>
+  const interval = progressInterval(values['progress-interval']);
+  for (const source of sources) await readable(source.path, `the source ${source.name}`);
+  const owner = await createOwner(ctx, values, baseUrls);
+  const { result, reporter } = await withProgress(ctx, interval, (signal, onProgress) =>
     runJoin({
       sources,
       output,
       rejects: resolve(ctx.cwd, values.rejects ?? `${output}.rejects.ndjson`),
       owner,
-      domain: required(values.domain, 'domain'),
+      domain,
       anonymise: values.anonymise,
       inner: values.inner,
       restart: values.restart,
@@ -280,6 +347,7 @@ async function join(ctx: CommandContext): Promise<void> {
     }),
   );
   reporter.finish({ rows: result.rows, written: result.loaded, rejected: result.rejected });
+  if (result.resumedAt > 0) ctx.stdout.write(`resumed after ${result.resumedAt} rows\n`);
   ctx.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
