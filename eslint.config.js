@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/*.bundle.*', '.data/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/*.bundle.*', '.data/**', 'docs/api/**', '**/build/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -24,9 +24,9 @@ export class UsageError extends Error {
 export const DEFAULT_DIR = '.data';
 export const CONFIG_FILE = 'config.json';
 
-/** Options every command that reads the service's files takes. */
+/** Options every command that reads the service's files takes (`--dir` defaults to {@link DEFAULT_DIR}). */
 export const DIR_OPTIONS = {
-  dir: { type: 'string', default: DEFAULT_DIR },
+  dir: { type: 'string' },
   config: { type: 'string' },
 } as const;
 

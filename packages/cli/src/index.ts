@@ -11,6 +11,7 @@ import {
   OwnerJwksError,
   UnknownDomainError,
 } from '@blindpseudo/server';
+import { AdminApiError } from './admin-client.js';
 import { access, usage as accessUsage } from './commands/access.js';
 import { AuditTamperedError, audit, usage as auditUsage } from './commands/audit.js';
 import { domain, usage as domainUsage } from './commands/domain.js';
@@ -58,6 +59,7 @@ const EXPECTED_ERRORS = [
   DomainConflictError,
   UnknownDomainError,
   AdministrationError,
+  AdminApiError,
   AuditTamperedError,
   ResearchError,
 ];

@@ -1,14 +1,16 @@
 /** Test support: a real service, a fetch that counts requests, and a small real HTTP proxy. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startTestService, type TestService } from '@blindpseudo/server/testing';
+import { type StartTestServiceOptions, type TestService, startTestService } from '@blindpseudo/server/testing';
 import type { FetchFunction } from '../src/index.js';
 
 export const DOMAIN = 'uhmep_v1';
 export const OTHER = 'other_v1';
 
-export async function startService(): Promise<TestService> {
+/** The real service with the two test domains; `options` adds settings (such as `cors`). */
+export async function startService(options: Omit<StartTestServiceOptions, 'domains'> = {}): Promise<TestService> {
   return startTestService({
+    ...options,
     domains: [
       { key: DOMAIN, timeToLiveInTransit: 'PT10M' },
       { key: OTHER, timeToLiveInTransit: 'PT10M' },

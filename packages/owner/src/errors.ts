@@ -19,6 +19,12 @@ export const OwnerErrorCodes = {
   NO_ACTIVE_KEY: 'ERR_OWNER_NO_ACTIVE_KEY',
   /** An owner-scalar key file is malformed. */
   INVALID_OWNER_SCALAR: 'ERR_OWNER_INVALID_OWNER_SCALAR',
+  /** Single use was required but the transitInfo carries no `jti` (a non-empty string of at most 256 characters). */
+  TRANSIT_WITHOUT_JTI: 'ERR_OWNER_TRANSIT_WITHOUT_JTI',
+  /** Single use was required and this transit (its `jti`) was accepted before: a replay. */
+  TRANSIT_REPLAYED: 'ERR_OWNER_TRANSIT_REPLAYED',
+  /** The in-memory replay store is full of identifiers that are all still valid. */
+  REPLAY_STORE_FULL: 'ERR_OWNER_REPLAY_STORE_FULL',
 } as const;
 
 export type OwnerErrorCode = (typeof OwnerErrorCodes)[keyof typeof OwnerErrorCodes];

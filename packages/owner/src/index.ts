@@ -32,3 +32,4 @@ export {
   parseOwnerScalar,
 } from './owner-scalar.js';
 export { PseudonymAtRest } from './pseudonym-at-rest.js';
+export { type MemoryReplayStoreOptions, type ReplayStore, MemoryReplayStore } from './replay-store.js';

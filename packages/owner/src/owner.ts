@@ -8,14 +8,17 @@
  *   unknown kid (at most once a minute per domain, so that forged kids cannot make it hammer the
  *   service). A failed periodic reload keeps the keys it had and tries again a minute later.
  * - At rest: opening a transit checks alg/enc, kid, the audience, iat/exp with a 60 s clock
- *   skew, and the subject (`sub`) when asked; then k_d·X = s·P (times k_o when set).
+ *   skew, the subject (`sub`) when asked, and single use when asked (its `jti` remembered in the
+ *   replay store until exp plus the skew); then k_d·X = s·P (times k_o when set).
  * - In transit: a fresh s, the point s⁻¹·(k_d·X) (times k_o⁻¹ when set) and a fresh transitInfo
  *   whose exp is iat + the domain's timeToLiveInTransit. One transit per (pseudonym, subject,
  *   claims) is reused until 30 s before its exp, as eHealth asks of owners.
  *
- * Not protected against: replay of a transit within its validity window.
+ * Not protected against: replay of a transit within its validity window, unless single use is
+ * asked for (and then only among the instances that share the replay store).
  */
 import {
+  type OpenedTransitInfo,
   type PseudonymInTransit,
   type ScalarMultiplier,
   ErrorCodes,
@@ -42,6 +45,7 @@ import { OwnerError, OwnerErrorCodes } from './errors.js';
 import { type Jwks, type OwnerKey, type OwnerKeyInput, buildJwks, loadOwnerKey } from './owner-keys.js';
 import { type OwnerScalarFile, formatOwnerScalar, parseOwnerScalar } from './owner-scalar.js';
 import { PseudonymAtRest } from './pseudonym-at-rest.js';
+import type { ReplayStore } from './replay-store.js';
 import { type TransitKey, unwrapSecretKeys } from './secret-keys.js';
 
 export interface OwnerOptions {
@@ -63,6 +67,11 @@ export interface OwnerOptions {
   transitCache?: boolean | { maxEntries?: number };
   /** Allowed clock skew for iat/exp, in seconds. Default 60. */
   clockSkewSeconds?: number;
+  /**
+   * Where the `jti` of transits opened with `atRest(…, {singleUse: true})` are remembered: a
+   * `MemoryReplayStore` for one process, or a store shared by every instance of the owner.
+   */
+  replayStore?: ReplayStore;
   /** Clock in ms since the epoch. Default `Date.now`. */
   now?: () => number;
   /**
@@ -86,6 +95,11 @@ export interface AtRestOptions {
   domain: string;
   /** When given, the transitInfo's `sub` claim must equal it. */
   subject?: string;
+  /**
+   * Accept each transit once: its transitInfo must carry a `jti` (domains with
+   * `transitPolicy.singleUse`), not seen before by the owner's replay store. Needs `replayStore`.
+   */
+  singleUse?: boolean;
   signal?: AbortSignal;
 }
 
@@ -106,6 +120,8 @@ export interface ConvertToOptions {
 }
 
 const DEFAULT_TTL_SECONDS = 600;
+/** Longest `jti` accepted for single use (the service writes a 36-character UUID). */
+const MAX_JTI_LENGTH = 256;
 
 interface DomainState {
   current: OwnerDomain | undefined;
@@ -157,6 +173,7 @@ export class Owner {
   readonly #multiplier: ScalarMultiplier;
   readonly #domains = new Map<string, DomainState>();
   readonly #transits: ExpiringCache<PseudonymInTransitResult>;
+  readonly #replayStore: ReplayStore | undefined;
 
   private constructor(options: OwnerOptions, keys: readonly OwnerKey[]) {
     this.#client = options.client;
@@ -187,6 +204,7 @@ export class Owner {
     this.#clockSkewSeconds = optionalInteger(options.clockSkewSeconds, 'clockSkewSeconds', 0, 3600, 60);
     this.#now = options.now ?? Date.now;
     this.#multiplier = options.multiplier ?? nobleMultiplier;
+    this.#replayStore = options.replayStore;
     const cache = options.transitCache ?? true;
     const maxEntries =
       cache === false
@@ -218,6 +236,12 @@ export class Owner {
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('now must be a function');
     if (options.multiplier !== undefined && typeof options.multiplier?.multiply !== 'function') {
       throw new TypeError('multiplier must be a ScalarMultiplier');
+    }
+    if (
+      options.replayStore !== undefined &&
+      typeof (options.replayStore as Partial<ReplayStore> | null)?.checkAndRemember !== 'function'
+    ) {
+      throw new TypeError('replayStore must be a ReplayStore');
     }
     const keys = await Promise.all(options.keys.map(loadOwnerKey));
     if (new Set(keys.map((k) => k.kid)).size !== keys.length) throw new TypeError('owner keys must have distinct kids');
@@ -286,13 +310,18 @@ export class Owner {
   /**
    * Opens a pseudonym in transit of `options.domain` (object, `SEC1:transitInfo` or FHIR URN) and
    * returns the pseudonym at rest. Throws core's `ERR_PSEUDO_TRANSIT_INFO_…` errors on a bad
-   * transitInfo (audience, expiry, unknown kid, tampering, subject).
+   * transitInfo (audience, expiry, unknown kid, tampering, subject), and with `singleUse`
+   * `ERR_OWNER_TRANSIT_WITHOUT_JTI` or `ERR_OWNER_TRANSIT_REPLAYED`.
    */
   async atRest(transit: TransitInput, options: AtRestOptions): Promise<PseudonymAtRest> {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     assertDomainKey(options.domain, 'options.domain');
     if (options.subject !== undefined && typeof options.subject !== 'string')
       throw new TypeError('subject must be a string');
+    if (options.singleUse !== undefined && typeof options.singleUse !== 'boolean')
+      throw new TypeError('singleUse must be a boolean');
+    if (options.singleUse === true && this.#replayStore === undefined)
+      throw new TypeError('singleUse needs a replayStore in the owner options');
     const pseudonym = toPseudonymInTransit(transit);
     const domainKey = options.domain;
     const { document } = await this.domain(domainKey, options.signal ? { signal: options.signal } : {});
@@ -305,8 +334,21 @@ export class Owner {
     if (options.subject !== undefined && opened.claims.sub !== options.subject) {
       throw new PseudoError(ErrorCodes.TRANSIT_INFO_CLAIM_MISMATCH, 'transitInfo is for another subject');
     }
+    if (options.singleUse === true) await this.#useOnce(domainKey, opened, this.#replayStore!);
     const factor = this.#ownerScalar === undefined ? opened.scalar : multiplyScalars(opened.scalar, this.#ownerScalar);
     return new PseudonymAtRest(domainKey, await this.#multiplier.multiply(pseudonym.point, factor));
+  }
+
+  /** Remembers the transit's jti until it could no longer be accepted; refuses a second use. */
+  async #useOnce(domainKey: string, opened: OpenedTransitInfo, store: ReplayStore): Promise<void> {
+    const jti = opened.claims.jti;
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH)
+      throw new OwnerError(OwnerErrorCodes.TRANSIT_WITHOUT_JTI, 'transitInfo has no jti: it cannot be used once only');
+    // openTransitInfo accepted exp (payload and header) ≥ now − skew: past the later one plus the
+    // skew, the transit is refused as expired and its jti need not be kept.
+    const exp = Math.max(opened.exp, opened.header.exp ?? opened.exp);
+    if (!(await store.checkAndRemember(domainKey, jti, exp + this.#clockSkewSeconds)))
+      throw new OwnerError(OwnerErrorCodes.TRANSIT_REPLAYED, 'this transit was used already (same jti)');
   }
 
   /** Makes (or reuses) a pseudonym in transit of the pseudonym at rest's domain. */

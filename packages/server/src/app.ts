@@ -5,7 +5,7 @@
  * Load order: keys and storage first (a wrong master key or a bad JWKS stops here), then
  * authentication (the token issuer's keys), then the request security hooks (authentication,
  * access rules, limits, audit: request-security.ts), then the external plugins (OpenAPI from the
- * route schemas, docs page), then the error handling and metrics hooks, then the routes.
+ * route schemas, docs page), then the error handling, CORS and metrics hooks, then the routes.
  *
  * With `config.tls` the service speaks HTTPS; with `config.auth.mtls` it asks for a client
  * certificate (optional at the TLS level, so that bearer tokens still work; checked per request).
@@ -19,6 +19,8 @@ import { AccessControl } from './access-rules.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './authentication.js';
 import { ConfigError, type ServiceConfig } from './config.js';
+import { answerClientError } from './connection-errors.js';
+import { registerCors } from './cors.js';
 import type { DomainRegistry } from './domains.js';
 import { type Keystore, openKeystore } from './keystore.js';
 import { Quotas, RateLimiter } from './limits.js';
@@ -106,11 +108,32 @@ async function readPem(file: string, path: string): Promise<Buffer> {
   }
 }
 
+/**
+ * How often Node checks for requests not received whole within requestTimeoutMs (its default,
+ * 30 s, would let a slow request live up to twice the timeout).
+ */
+function connectionsCheckingInterval(config: ServiceConfig): number {
+  return Math.min(1000, config.limits.requestTimeoutMs);
+}
+
+/**
+ * Node's server options for slow requests. headersTimeout must not exceed requestTimeout: with
+ * Node's default (60 s) above it, a shorter request timeout never fires at all.
+ */
+function slowRequestOptions(config: ServiceConfig): object {
+  return {
+    connectionsCheckingInterval: connectionsCheckingInterval(config),
+    requestTimeout: config.limits.requestTimeoutMs,
+    headersTimeout: Math.min(60_000, config.limits.requestTimeoutMs),
+  };
+}
+
 /** HTTPS server options, asking for (not requiring) a client certificate when mTLS is on. */
 async function httpsOptions(config: ServiceConfig): Promise<object | undefined> {
   if (config.tls === undefined) return undefined;
   const mtls = config.auth.mtls;
   return {
+    ...slowRequestOptions(config),
     cert: await readPem(config.tls.certFile, 'config.tls.certFile'),
     key: await readPem(config.tls.keyFile, 'config.tls.keyFile'),
     ...(mtls === undefined
@@ -129,7 +152,8 @@ async function assemble(
   const authenticator = await Authenticator.create(config.auth, keystore.storage, now);
   // One factory call for HTTP and HTTPS: the instance is used the same way.
   const app = Fastify({
-    ...(https === undefined ? {} : { https }),
+    ...(https === undefined ? { http: slowRequestOptions(config) } : { https }),
+    clientErrorHandler: answerClientError,
     logger: {
       level: config.logLevel,
       redact: { paths: REDACT, censor: '[redacted]' },
@@ -137,7 +161,8 @@ async function assemble(
     },
     bodyLimit: config.limits.bodyLimitBytes,
     requestTimeout: config.limits.requestTimeoutMs,
-    connectionTimeout: config.limits.requestTimeoutMs,
+    // Idle sockets are closed silently: later than a slow request's 408 problem.
+    connectionTimeout: config.limits.requestTimeoutMs + 2 * connectionsCheckingInterval(config),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     genReqId: () => randomUUID(),
@@ -206,6 +231,7 @@ async function assemble(
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
+  registerCors(app, config.cors);
   app.addHook('onResponse', async (request, reply) => {
     const operation = request.routeOptions.config.operation ?? 'other';
     metrics.observeRequest(operation, outcomeOf(reply.statusCode), reply.elapsedTime / 1000);

@@ -144,6 +144,13 @@ export interface ServiceConfig {
   };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly domains: readonly DomainConfig[];
+  /** Cross-origin calls from browser apps (cors.ts): exact origins allowed; none by default. */
+  readonly cors: CorsConfig;
+}
+
+export interface CorsConfig {
+  /** Exact origins (`https://app.example.org`, scheme, host and port only), compared as strings. */
+  readonly allowedOrigins: readonly string[];
 }
 
 export const DEFAULT_PORT = 8080;
@@ -427,6 +434,29 @@ export function validateDomainConfig(v: unknown, path: string, baseDir: string):
   });
 }
 
+function cors(v: unknown, path: string): CorsConfig {
+  const raw = v === undefined ? {} : object(v, path);
+  onlyKnown(raw, path, ['allowedOrigins']);
+  const origins = raw.allowedOrigins ?? [];
+  if (!Array.isArray(origins)) throw new ConfigError(`${path}.allowedOrigins`, 'must be an array');
+  const allowed = origins.map((o, i) => {
+    const at = `${path}.allowedOrigins[${i}]`;
+    let url: URL;
+    try {
+      url = new URL(string(o, at));
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      throw new ConfigError(at, 'must be an origin such as https://app.example.org');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(at, 'must be an http(s) origin');
+    // Browsers send the origin serialised: scheme://host[:port], lower case, no default port, no slash.
+    if (url.origin !== o)
+      throw new ConfigError(at, `must be an origin only, exactly as browsers send it (here ${url.origin})`);
+    return o as string;
+  });
+  return Object.freeze({ allowedOrigins: Object.freeze([...new Set(allowed)]) });
+}
+
 function masterKey(v: unknown, path: string, baseDir: string): MasterKeySource {
   if (v === undefined) return Object.freeze({ env: MASTER_KEY_ENV });
   const raw = object(v, path);
@@ -454,6 +484,7 @@ export function validateConfig(input: unknown, baseDir: string): ServiceConfig {
     'domains',
     'tls',
     'auth',
+    'cors',
   ]);
   const publicBaseUrl = httpUrl(raw.publicBaseUrl, 'config.publicBaseUrl', DEFAULT_PUBLIC_BASE_URL).replace(/\/+$/, '');
 
@@ -532,6 +563,7 @@ export function validateConfig(input: unknown, baseDir: string): ServiceConfig {
     auth: authConfig,
     logLevel: logLevel as ServiceConfig['logLevel'],
     domains: Object.freeze(domains),
+    cors: cors(raw.cors, 'config.cors'),
   });
 }
 

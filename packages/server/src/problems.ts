@@ -23,6 +23,7 @@ export const ProblemKinds = {
   requestTimeout: { status: 408, title: 'Request Timeout' },
   payloadTooLarge: { status: 413, title: 'Payload Too Large' },
   unsupportedMediaType: { status: 415, title: 'Unsupported Media Type' },
+  requestHeaderFieldsTooLarge: { status: 431, title: 'Request Header Fields Too Large' },
   tooManyRequests: { status: 429, title: 'Too Many Requests' },
   internalServerError: { status: 500, title: 'Internal Server Error' },
   serviceUnavailable: { status: 503, title: 'Service Unavailable' },

@@ -82,6 +82,8 @@ export interface StartTestServiceOptions {
   limits?: Record<string, unknown>;
   /** Principals registered at start (groups added to their credentials' groups). */
   principals?: { id: string; description?: string; groups?: string[] }[];
+  /** `config.cors`: origins of browser apps allowed to call the protocol API. Default none. */
+  cors?: { allowedOrigins: string[] };
 }
 
 export const TEST_ISSUER = 'https://issuer.test.blindpseudo.invalid';
@@ -155,6 +157,7 @@ export async function startTestService(options: StartTestServiceOptions): Promis
       logLevel: 'silent',
       auth: authConfig(options.auth),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.cors === undefined ? {} : { cors: options.cors }),
       domains: options.domains.map((d) => ({
         key: d.key,
         ...(d.description === undefined ? {} : { description: d.description }),

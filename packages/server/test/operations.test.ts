@@ -1,6 +1,10 @@
-/** Operations: probes, metrics, OpenAPI and docs, JSON logs without values, config validation. */
+/**
+ * Operations: probes, metrics, OpenAPI and docs, JSON logs without values (the enumeration alarm's
+ * included), problems for requests refused before routing (timeout, bad HTTP), config validation.
+ */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -10,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { ConfigError, validateConfig } from '../src/config.js';
 import { generateMasterKeyText } from '../src/master-key.js';
+import { type TestService, startTestService } from '../src/testing.js';
 
 describe('operations endpoints and logs', () => {
   let app: FastifyInstance;
@@ -114,6 +119,111 @@ describe('operations endpoints and logs', () => {
     ]) {
       assert.equal(text.includes(secret), false);
     }
+  });
+});
+
+describe('the enumeration alarm', () => {
+  it('writes one warning naming the principal, the operation and the threshold, never values', async () => {
+    const logs: string[] = [];
+    const config = validateConfig(
+      {
+        logLevel: 'info',
+        auth: { mode: 'development', development: { unauthenticatedPrincipal: { principal: 'counting-clerk' } } },
+        limits: { enumerationAlarmItemsPerDay: 3 },
+        domains: [{ key: 'alarm_v1', accessRule: { pseudonymize: ['*'] } }],
+      },
+      await mkdtemp(join(tmpdir(), 'blindpseudo-alarm-')),
+    );
+    const logStream = new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    });
+    const app = await buildApp(config, { env: { BLINDPSEUDO_MASTER_KEY: generateMasterKeyText().trim() }, logStream });
+    try {
+      const inputs = [];
+      for (let i = 0; i < 2; i++)
+        inputs.push({ crv: 'P-521', ...pointToJson((await blind(encodeValue(`v${i}`))).point) });
+      const url = '/pseudo/v1/domains/alarm_v1/pseudonymizeMultiple';
+      assert.equal((await app.inject({ method: 'POST', url, payload: { inputs } })).statusCode, 200);
+      const alarm = (): Record<string, unknown>[] =>
+        logs
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((l) => /enumeration alarm/.test(String(l.msg)));
+      assert.equal(alarm().length, 0, 'two items: under the threshold');
+      assert.equal((await app.inject({ method: 'POST', url, payload: { inputs } })).statusCode, 200);
+      assert.equal((await app.inject({ method: 'POST', url, payload: { inputs } })).statusCode, 200);
+      const lines = alarm();
+      assert.equal(lines.length, 1, 'raised once a day');
+      const line = lines[0]!;
+      assert.equal(line.level, 40);
+      assert.equal(line.principal, 'counting-clerk');
+      assert.equal(line.operation, 'pseudonymize');
+      assert.equal(line.threshold, 3);
+      const text = logs.join('');
+      for (const input of inputs) {
+        assert.equal(text.includes(input.x.slice(0, 24)), false);
+        assert.equal(text.includes(input.y.slice(0, 24)), false);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('requests refused before routing', () => {
+  let svc: TestService;
+  before(async () => {
+    svc = await startTestService({ limits: { requestTimeoutMs: 300 }, domains: [{ key: 'slow_v1' }] });
+  });
+  after(() => svc.close());
+
+  /** Sends raw bytes and returns everything the service answers until it closes. */
+  function raw(bytes: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(new URL(svc.origin).port), '127.0.0.1');
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (answer += d));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+      socket.write(bytes);
+    });
+  }
+
+  function problemOf(answer: string): { status: number; headers: string; body: Record<string, unknown> } {
+    const [head, body] = answer.split('\r\n\r\n');
+    return { status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(head!)?.[1]), headers: head!, body: JSON.parse(body!) };
+  }
+
+  it('a request not received whole in time is answered 408 with an RFC 9457 problem', async () => {
+    const started = Date.now();
+    const answer = await raw(
+      'POST /pseudo/v1/domains/slow_v1/pseudonymize HTTP/1.1\r\nHost: x\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"crv":',
+    );
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 300 && elapsed < 5000, `answered after ${elapsed} ms`);
+    const { status, headers, body } = problemOf(answer);
+    assert.equal(status, 408);
+    assert.match(headers, /^Content-Type: application\/problem\+json$/im);
+    assert.deepEqual(body, {
+      type: 'urn:problem-type:belgif:requestTimeout',
+      title: 'Request Timeout',
+      status: 408,
+      detail: 'the request was not received whole in time',
+    });
+  });
+
+  it('bytes that are not HTTP are answered 400, headers too large 431, both as problems', async () => {
+    const garbage = problemOf(await raw('NOT HTTP AT ALL\r\n\r\n'));
+    assert.equal(garbage.status, 400);
+    assert.equal(garbage.body.type, 'urn:problem-type:belgif:badRequest');
+    const huge = problemOf(await raw(`GET /livez HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+    assert.equal(huge.status, 431);
+    assert.equal(huge.body.type, 'urn:problem-type:belgif:requestHeaderFieldsTooLarge');
+    assert.equal((await fetch(`${svc.origin}/livez`)).status, 200, 'the service carries on');
   });
 });
 

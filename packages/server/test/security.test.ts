@@ -194,6 +194,17 @@ describe('authentication', () => {
     assert.equal((await as.post('auth_v1/pseudonymize', await blindedPoint())).statusCode, 200);
   });
 
+  it('/docs and /openapi.json stay public when authentication is required', async () => {
+    const openapi = await svc.app.inject('/openapi.json');
+    assert.equal(openapi.statusCode, 200);
+    assert.equal(openapi.json().openapi, '3.1.0');
+    const docs = await svc.app.inject('/docs/');
+    assert.equal(docs.statusCode, 200);
+    assert.match(docs.body, /swagger-ui/);
+    assert.equal((await svc.app.inject('/docs/static/swagger-ui-bundle.js')).statusCode, 200);
+    assertProblem(await client(svc).admin('GET', 'principals'), 401, 'noAccessToken');
+  });
+
   it('probes are public; the domain document needs a principal', async () => {
     assert.equal((await svc.app.inject('/livez')).statusCode, 200);
     assertProblem(await client(svc).get('auth_v1'), 401, 'noAccessToken');

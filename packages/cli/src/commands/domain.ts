@@ -1,8 +1,10 @@
 /**
  * `blindpseudo domain create | list | show | rotate-transit-key`: domains in the service's
- * database, worked on directly (with the master key). A running service loads domains and keys at
- * start: restart it after using these commands.
+ * database, worked on directly (with the master key), or through the admin API of a running
+ * service with `--server`. A running service loads domains and keys at start: after working on
+ * the database, restart it; through the admin API the change is in effect at once.
  */
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -12,6 +14,7 @@ import {
   openKeystore,
   validateDomainConfig,
 } from '@blindpseudo/server';
+import { AdminApiError, AdminClient, REMOTE_OPTIONS, type RemoteDomain } from '../admin-client.js';
 import { type CommandContext, DIR_OPTIONS, UsageError, configPath, parseOptions } from '../context.js';
 
 export const usage = `blindpseudo domain create KEY [--description TEXT] [--buffer-size 8] [--ttl PT10M]
@@ -20,11 +23,32 @@ blindpseudo domain list
 blindpseudo domain show KEY
 blindpseudo domain rotate-transit-key KEY
   All take [--dir DIR | --config FILE]. --owner-jwks-file pairs with the --owner at the same
-  position; owners without a file are fetched from their JKU.`;
+  position; owners without a file are fetched from their JKU. On the database, a running service
+  sees new domains and keys only after a restart (until then it keeps making transits with the
+  previous key).
+  With --server URL [--token-file FILE] they call the admin API of a running service instead
+  (the access token from FILE or the environment variable BLINDPSEUDO_TOKEN; its principal needs
+  the admin role): a new domain or transit key is in use at once, no restart.`;
+
+const OPTIONS = { ...DIR_OPTIONS, ...REMOTE_OPTIONS } as const;
+
+/** A domain as list and show print it, from the database or from the admin API alike. */
+type DomainView = Pick<
+  RemoteDomain,
+  | 'domain'
+  | 'description'
+  | 'audience'
+  | 'bufferSize'
+  | 'timeToLiveInTransit'
+  | 'jku'
+  | 'accessRule'
+  | 'transitPolicy'
+  | 'transitKeys'
+>;
 
 async function withKeystore<T>(
   ctx: CommandContext,
-  values: { dir?: string; config?: string },
+  values: { dir?: string | undefined; config?: string | undefined },
   work: (domains: DomainRegistry) => Promise<T>,
 ): Promise<T> {
   const config = await loadConfigFile(configPath(ctx, values));
@@ -36,9 +60,37 @@ async function withKeystore<T>(
   }
 }
 
+function localView(domains: DomainRegistry, key: string): DomainView {
+  const domain = domains.get(key);
+  const d = domain.definition;
+  return {
+    domain: key,
+    description: d.description,
+    audience: domain.audience,
+    bufferSize: d.bufferSize,
+    timeToLiveInTransit: d.timeToLiveInTransit,
+    jku: d.owners.map((o) => o.jku),
+    accessRule: d.accessRule,
+    transitPolicy: d.transitPolicy,
+    transitKeys: domains.transitKeyStatus(key).map((k) => ({
+      kid: k.kid,
+      active: k.active,
+      ...(k.deactivatedAt === undefined ? {} : { deactivatedAt: k.deactivatedAt }),
+    })),
+  };
+}
+
 function oneKey(positionals: string[], command: string): string {
   if (positionals.length !== 1) throw new UsageError(`domain ${command} takes exactly one domain key`);
   return positionals[0]!;
+}
+
+async function readJwks(ctx: CommandContext, file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(resolve(ctx.cwd, file), 'utf8'));
+  } catch (err) {
+    throw new AdminApiError(`cannot read a JSON key set from ${file} (${(err as Error).message})`);
+  }
 }
 
 async function create(ctx: CommandContext): Promise<void> {
@@ -46,7 +98,7 @@ async function create(ctx: CommandContext): Promise<void> {
     parseArgs({
       args: [...ctx.args],
       options: {
-        ...DIR_OPTIONS,
+        ...OPTIONS,
         description: { type: 'string' },
         'buffer-size': { type: 'string' },
         ttl: { type: 'string' },
@@ -60,12 +112,27 @@ async function create(ctx: CommandContext): Promise<void> {
   const files = values['owner-jwks-file'];
   if (files.length > values.owner.length)
     throw new UsageError('each --owner-jwks-file needs an --owner (its JKU) at the same position');
+  const fields = {
+    key,
+    ...(values.description === undefined ? {} : { description: values.description }),
+    ...(values['buffer-size'] === undefined ? {} : { bufferSize: Number(values['buffer-size']) }),
+    ...(values.ttl === undefined ? {} : { timeToLiveInTransit: values.ttl }),
+  };
+  const remote = await AdminClient.fromOptions(ctx, values);
+  if (remote !== undefined) {
+    // The service cannot read the caller's files: owners' key sets go inline.
+    const owners = await Promise.all(
+      values.owner.map(async (jku, i) =>
+        files[i] === undefined ? { jku } : { jku, jwks: await readJwks(ctx, files[i]) },
+      ),
+    );
+    const created = await remote.createDomain({ ...fields, owners });
+    ctx.stdout.write(`created domain ${key} (audience ${created.audience}), in use now\n`);
+    return;
+  }
   const definition = validateDomainConfig(
     {
-      key,
-      ...(values.description === undefined ? {} : { description: values.description }),
-      ...(values['buffer-size'] === undefined ? {} : { bufferSize: Number(values['buffer-size']) }),
-      ...(values.ttl === undefined ? {} : { timeToLiveInTransit: values.ttl }),
+      ...fields,
       owners: values.owner.map((jku, i) =>
         files[i] === undefined ? { jku } : { jku, jwksFile: resolve(ctx.cwd, files[i]) },
       ),
@@ -80,66 +147,83 @@ async function create(ctx: CommandContext): Promise<void> {
   });
 }
 
+function printTable(ctx: CommandContext, views: readonly DomainView[]): void {
+  const rows = views.map((d) => [
+    d.domain,
+    String(d.bufferSize),
+    d.timeToLiveInTransit,
+    String(d.jku.length),
+    String(d.transitKeys.length),
+    d.description,
+  ]);
+  const header = ['DOMAIN', 'BUFFER', 'TTL', 'OWNERS', 'KEYS', 'DESCRIPTION'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const row of [header, ...rows])
+    ctx.stdout.write(
+      `${row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+}
+
 async function list(ctx: CommandContext): Promise<void> {
-  const { values } = parseOptions(() => parseArgs({ args: [...ctx.args], options: DIR_OPTIONS }));
-  await withKeystore(ctx, values, async (domains) => {
-    const rows = domains.keys().map((key) => {
-      const d = domains.get(key).definition;
-      return [
-        key,
-        String(d.bufferSize),
-        d.timeToLiveInTransit,
-        String(d.owners.length),
-        String(domains.transitKeyStatus(key).length),
-        d.description,
-      ];
-    });
-    const header = ['DOMAIN', 'BUFFER', 'TTL', 'OWNERS', 'KEYS', 'DESCRIPTION'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    for (const row of [header, ...rows])
-      ctx.stdout.write(
-        `${row
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd()}\n`,
-      );
-  });
+  const { values } = parseOptions(() => parseArgs({ args: [...ctx.args], options: OPTIONS }));
+  const remote = await AdminClient.fromOptions(ctx, values);
+  if (remote !== undefined) return printTable(ctx, await remote.listDomains());
+  await withKeystore(ctx, values, async (domains) =>
+    printTable(
+      ctx,
+      domains.keys().map((key) => localView(domains, key)),
+    ),
+  );
+}
+
+function printShow(ctx: CommandContext, d: DomainView): void {
+  const summary = {
+    domain: d.domain,
+    desc: d.description,
+    audience: d.audience,
+    bufferSize: d.bufferSize,
+    timeToLiveInTransit: d.timeToLiveInTransit,
+    jku: d.jku,
+    accessRule: d.accessRule,
+    transitPolicy: d.transitPolicy,
+    transitKeys: d.transitKeys.map((k) => ({
+      kid: k.kid,
+      active: k.active,
+      ...(k.deactivatedAt === undefined ? {} : { deactivatedAt: new Date(k.deactivatedAt).toISOString() }),
+    })),
+  };
+  ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 }
 
 async function show(ctx: CommandContext): Promise<void> {
   const { values, positionals } = parseOptions(() =>
-    parseArgs({ args: [...ctx.args], options: DIR_OPTIONS, allowPositionals: true }),
+    parseArgs({ args: [...ctx.args], options: OPTIONS, allowPositionals: true }),
   );
   const key = oneKey(positionals, 'show');
-  await withKeystore(ctx, values, async (domains) => {
-    const domain = domains.get(key);
-    const d = domain.definition;
-    const summary = {
-      domain: key,
-      desc: d.description,
-      audience: domain.audience,
-      bufferSize: d.bufferSize,
-      timeToLiveInTransit: d.timeToLiveInTransit,
-      jku: d.owners.map((o) => o.jku),
-      accessRule: d.accessRule,
-      transitKeys: domains.transitKeyStatus(key).map((k) => ({
-        kid: k.kid,
-        active: k.active,
-        ...(k.deactivatedAt === undefined ? {} : { deactivatedAt: new Date(k.deactivatedAt).toISOString() }),
-      })),
-    };
-    ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  });
+  const remote = await AdminClient.fromOptions(ctx, values);
+  if (remote !== undefined) return printShow(ctx, await remote.showDomain(key));
+  await withKeystore(ctx, values, async (domains) => printShow(ctx, localView(domains, key)));
 }
 
 async function rotateTransitKey(ctx: CommandContext): Promise<void> {
   const { values, positionals } = parseOptions(() =>
-    parseArgs({ args: [...ctx.args], options: DIR_OPTIONS, allowPositionals: true }),
+    parseArgs({ args: [...ctx.args], options: OPTIONS, allowPositionals: true }),
   );
   const key = oneKey(positionals, 'rotate-transit-key');
+  const remote = await AdminClient.fromOptions(ctx, values);
+  if (remote !== undefined) {
+    const kid = await remote.rotateTransitKey(key);
+    ctx.stdout.write(`domain ${key}: new active transit key ${kid}, in use now\n`);
+    return;
+  }
   await withKeystore(ctx, values, async (domains) => {
     const kid = await domains.rotateTransitKey(key);
-    ctx.stdout.write(`domain ${key}: new active transit key ${kid}\n`);
+    ctx.stdout.write(
+      `domain ${key}: new active transit key ${kid} (a running service uses it after its restart; --server rotates at once)\n`,
+    );
   });
 }
 

@@ -1,7 +1,9 @@
 /**
  * The admin API, `/admin/v1/...`, for principals of the admin role only (config.auth.adminGroups):
- * domains (list, create, rotate the transit key), access grants, principals, revocation of
- * principals and certificates. Every call is authenticated and audited like the protocol's.
+ * domains (list, show, create, rotate the transit key), access grants, principals, revocation of
+ * principals and certificates. Every call is authenticated and audited like the protocol's. The
+ * CLI calls it with `--server` (packages/cli/src/admin-client.ts). Changes take effect at once:
+ * domains and keys live in the running service's registry, grants and revocations in storage.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AccessControl } from '../access-rules.js';
@@ -51,10 +53,15 @@ const domainSummary = {
     audience: str,
     bufferSize: { type: 'integer' },
     timeToLiveInTransit: str,
+    jku: strings,
+    accessRule: { type: 'object', additionalProperties: strings },
     transitPolicy: { type: 'object', properties: { bindSubject: { type: 'boolean' }, singleUse: { type: 'boolean' } } },
     transitKeys: {
       type: 'array',
-      items: { type: 'object', properties: { kid: str, active: { type: 'boolean' } } },
+      items: {
+        type: 'object',
+        properties: { kid: str, active: { type: 'boolean' }, deactivatedAt: { type: 'integer' } },
+      },
     },
   },
 } as const;
@@ -90,7 +97,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   const tags = ['admin'];
   const base = '/admin/v1';
 
-  const summary = (key: string): object => {
+  const summary = async (key: string): Promise<object> => {
     const d = domains.get(key);
     return {
       domain: key,
@@ -98,8 +105,14 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       audience: d.audience,
       bufferSize: d.definition.bufferSize,
       timeToLiveInTransit: d.definition.timeToLiveInTransit,
+      jku: d.definition.owners.map((o) => o.jku),
+      accessRule: await access.effectiveRule(key),
       transitPolicy: d.definition.transitPolicy,
-      transitKeys: domains.transitKeyStatus(key).map((k) => ({ kid: k.kid, active: k.active })),
+      transitKeys: domains.transitKeyStatus(key).map((k) => ({
+        kid: k.kid,
+        active: k.active,
+        ...(k.deactivatedAt === undefined ? {} : { deactivatedAt: k.deactivatedAt }),
+      })),
     };
   };
 
@@ -110,7 +123,18 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       summary: 'Every domain with its transit keys (no key material)',
       response: responses({ type: 'object', properties: { domains: { type: 'array', items: domainSummary } } }),
     },
-    handler: async () => ({ domains: domains.keys().map(summary) }),
+    handler: async () => ({ domains: await Promise.all(domains.keys().map(summary)) }),
+  });
+
+  app.get<{ Params: { domainKey: string } }>(`${base}/domains/:domainKey`, {
+    config: config('admin.showDomain'),
+    schema: {
+      tags,
+      summary: 'One domain: owners, effective access rule, transit keys (no key material)',
+      params: domainParams,
+      response: responses(domainSummary),
+    },
+    handler: async (request) => summary(request.params.domainKey),
   });
 
   app.post<{ Body: Record<string, unknown> }>(`${base}/domains`, {
