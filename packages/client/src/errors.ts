@@ -5,6 +5,9 @@
  * `PseudoError`; misuse (wrong argument types or ranges) throws `TypeError` / `RangeError`.
  * Messages never contain values, points, scalars or transitInfo payloads.
  */
+import { CodedError, type Problem } from '@blindpseudo/core';
+
+export type { Problem } from '@blindpseudo/core';
 
 export const ClientErrorCodes = {
   /** The service answered with an RFC 9457 problem (see `status` and `problem`). */
@@ -25,16 +28,6 @@ export const ClientErrorCodes = {
 
 export type ClientErrorCode = (typeof ClientErrorCodes)[keyof typeof ClientErrorCodes];
 
-/** An RFC 9457 problem document as the service sends it. */
-export interface Problem {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail: string;
-  readonly inResponseTo?: string;
-  readonly [member: string]: unknown;
-}
-
 export interface ClientErrorDetails {
   /** HTTP status of the answer, when there was one. */
   status?: number;
@@ -44,15 +37,12 @@ export interface ClientErrorDetails {
 }
 
 /** The one base class of every error the client throws for bad data from outside. */
-export class ClientError extends Error {
-  readonly code: ClientErrorCode;
+export class ClientError extends CodedError<ClientErrorCode> {
   readonly status: number | undefined;
   readonly problem: Problem | undefined;
 
   constructor(code: ClientErrorCode, message: string, details: ClientErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'ClientError';
-    this.code = code;
+    super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.status = details.status;
     this.problem = details.problem;
   }

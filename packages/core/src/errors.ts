@@ -46,16 +46,23 @@ export const ErrorCodes = {
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
-/** The one base class of every error this library throws for bad data. */
-export class PseudoError extends Error {
-  readonly code: ErrorCode;
+/**
+ * The one base class of every error blindpseudo's packages throw for bad data: a stable `code`
+ * (`ERR_…`) to switch on, and a message without values, points, scalars or key material. Each
+ * package narrows the code to its own list (core: {@link PseudoError}).
+ */
+export class CodedError<Code extends string = string> extends Error {
+  readonly code: Code;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'PseudoError';
+    this.name = new.target.name;
     this.code = code;
   }
 }
+
+/** The errors of this library, with the codes of {@link ErrorCodes}. */
+export class PseudoError extends CodedError<ErrorCode> {}
 
 /** True when `err` is a {@link PseudoError}, optionally of the given code. */
 export function isPseudoError(err: unknown, code?: ErrorCode): err is PseudoError {

@@ -29,3 +29,4 @@ export * from './pseudonym-in-transit.js';
 export * from './fhir.js';
 export * from './duration.js';
 export * from './field-encryption.js';
+export * from './problem.js';

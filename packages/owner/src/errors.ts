@@ -5,6 +5,7 @@
  * `ClientError` codes; misuse by the caller throws `TypeError` / `RangeError`. Messages never
  * contain keys, values, points, scalars or transitInfo payloads.
  */
+import { CodedError } from '@blindpseudo/core';
 
 export const OwnerErrorCodes = {
   /** The domain document does not list this owner's JWKS URL in `jku`, or no secret key has a recipient for it. */
@@ -29,16 +30,8 @@ export const OwnerErrorCodes = {
 
 export type OwnerErrorCode = (typeof OwnerErrorCodes)[keyof typeof OwnerErrorCodes];
 
-/** The one base class of every error the owner SDK throws for bad data. */
-export class OwnerError extends Error {
-  readonly code: OwnerErrorCode;
-
-  constructor(code: OwnerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'OwnerError';
-    this.code = code;
-  }
-}
+/** The errors the owner SDK throws for bad data, with the codes of {@link OwnerErrorCodes}. */
+export class OwnerError extends CodedError<OwnerErrorCode> {}
 
 /** True when `err` is an {@link OwnerError}, optionally of the given code. */
 export function isOwnerError(err: unknown, code?: OwnerErrorCode): err is OwnerError {

@@ -2,6 +2,7 @@
  * Typed errors of research jobs. One base class with a stable `code`; messages never contain the
  * identifiers, pseudonyms or row contents involved.
  */
+import { CodedError } from '@blindpseudo/core';
 
 export const ResearchErrorCodes = {
   /** The input cannot be used at all: a missing identifier column, an unreadable header. */
@@ -20,14 +21,8 @@ export const ResearchErrorCodes = {
 
 export type ResearchErrorCode = (typeof ResearchErrorCodes)[keyof typeof ResearchErrorCodes];
 
-export class ResearchError extends Error {
-  readonly code: ResearchErrorCode;
-  constructor(code: ResearchErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ResearchError';
-    this.code = code;
-  }
-}
+/** The errors of research jobs, with the codes of {@link ResearchErrorCodes}. */
+export class ResearchError extends CodedError<ResearchErrorCode> {}
 
 export function isResearchError(err: unknown, code?: ResearchErrorCode): err is ResearchError {
   return err instanceof ResearchError && (code === undefined || err.code === code);

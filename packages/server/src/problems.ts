@@ -6,10 +6,12 @@
  * Details of 4xx problems say what is wrong with the input without repeating it; 5xx bodies are
  * generic, the cause goes to the log.
  */
-import { type ErrorCode, ErrorCodes, isPseudoError } from '@blindpseudo/core';
+import { type ErrorCode, type Problem, ErrorCodes, PROBLEM_MEDIA_TYPE, isPseudoError } from '@blindpseudo/core';
+
+export type { Problem } from '@blindpseudo/core';
 import { UnknownDomainError } from './domains.js';
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+export const PROBLEM_CONTENT_TYPE = PROBLEM_MEDIA_TYPE;
 
 export const ProblemKinds = {
   badRequest: { status: 400, title: 'Bad Request' },
@@ -30,14 +32,6 @@ export const ProblemKinds = {
 } as const;
 
 export type ProblemKind = keyof typeof ProblemKinds;
-
-export interface Problem {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail: string;
-  readonly inResponseTo?: string;
-}
 
 /** An error that is answered as the given problem, with response headers (e.g. Retry-After). */
 export class ProblemError extends Error {
