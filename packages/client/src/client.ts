@@ -370,10 +370,13 @@ export class PseudonymisationClient {
       },
       options.signal,
     );
+    // A single-use transit (its jti) is accepted once by the owner: it never enters the cache, so
+    // it is never handed out twice (and cache hits need no domain document: the fallback mode).
+    const keep = useCache && !document.transitPolicy.singleUse;
     fresh.forEach((result, j) => {
       const i = missing[j]!;
       results[i] = result;
-      if (result.ok && useCache && result.value.exp !== undefined) {
+      if (result.ok && keep && result.value.exp !== undefined) {
         this.#transits.set(keyOf(values[i]!), result.value, (result.value.exp - TRANSIT_REUSE_MARGIN_SECONDS) * 1000);
       }
     });

@@ -28,6 +28,11 @@ export interface DomainDocument {
   readonly timeToLiveInTransitSeconds: number | undefined;
   readonly secretKeys: readonly DomainSecretKey[];
   readonly jku: readonly string[];
+  /**
+   * blindpseudo's extension (absent from other services: both false): transits bound to the
+   * caller (`sub`), or single-use (a `jti` owners accept once, so the client must not reuse them).
+   */
+  readonly transitPolicy: { readonly bindSubject: boolean; readonly singleUse: boolean };
 }
 
 function invalid(domainKey: string, why: string, cause?: unknown): never {
@@ -74,6 +79,12 @@ export function parseDomainDocument(json: unknown, domainKey: string): DomainDoc
   const jku = d.jku ?? [];
   if (!Array.isArray(jku) || !jku.every((u) => typeof u === 'string'))
     invalid(domainKey, 'jku must be an array of strings');
+  const policy = d.transitPolicy ?? {};
+  if (typeof policy !== 'object' || policy === null) invalid(domainKey, 'transitPolicy must be an object');
+  const { bindSubject = false, singleUse = false } = policy as Record<string, unknown>;
+  if (typeof bindSubject !== 'boolean' || typeof singleUse !== 'boolean') {
+    invalid(domainKey, 'transitPolicy members must be booleans');
+  }
   if (d.desc !== undefined && typeof d.desc !== 'string') invalid(domainKey, 'desc must be a string');
   return Object.freeze({
     domain: domainKey,
@@ -85,5 +96,6 @@ export function parseDomainDocument(json: unknown, domainKey: string): DomainDoc
     timeToLiveInTransitSeconds: ttlSeconds,
     secretKeys: Object.freeze(secretKeys),
     jku: Object.freeze([...(jku as string[])]),
+    transitPolicy: Object.freeze({ bindSubject, singleUse }),
   });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { TestService } from '@blindpseudo/server/testing';
+import { type TestService, startTestService } from '@blindpseudo/server/testing';
 import { ExpiringCache, createClient, formatPseudonymInTransit } from '../src/index.js';
 import { DOMAIN, countingFetch, startService } from './support.js';
 
@@ -98,4 +98,24 @@ test('the cache is bounded: the least recently used entry leaves first', () => {
   assert.equal(cache.get('a'), undefined);
   cache.set('d', 4, 50);
   assert.equal(cache.get('d'), undefined);
+});
+
+test('transits of a single-use domain (transitPolicy.singleUse) are never reused', async () => {
+  const singleUse = await startTestService({
+    domains: [{ key: 'once_v1', timeToLiveInTransit: 'PT10M', transitPolicy: { singleUse: true } }],
+  });
+  try {
+    const counter = countingFetch();
+    const client = createClient({ baseUrls: singleUse.baseUrl, fetch: counter.fetch });
+    const document = await client.getDomain('once_v1');
+    assert.deepEqual(document.transitPolicy, { bindSubject: false, singleUse: true });
+    const first = await client.pseudonymize('once_v1', '85073003328');
+    const second = await client.pseudonymize('once_v1', '85073003328');
+    assert.notEqual(second.transitInfo, first.transitInfo);
+    assert.equal(counter.count('/pseudonymize'), 2);
+    // The service's own domains without the policy say so, and their transits are reused.
+    assert.deepEqual((await setup().client.getDomain(DOMAIN)).transitPolicy, { bindSubject: false, singleUse: false });
+  } finally {
+    await singleUse.close();
+  }
 });

@@ -83,7 +83,9 @@ describe('owner.atRest with singleUse, against the service', () => {
     await assert.rejects(owner.atRest(transit, { domain: ONCE, singleUse: true }), (err) =>
       isOwnerError(err, OwnerErrorCodes.TRANSIT_REPLAYED),
     );
-    const fresh = await client.pseudonymize(ONCE, '85073003328', { cache: false });
+    // The client knows the domain is single-use (its document says so) and does not reuse the transit.
+    const fresh = await client.pseudonymize(ONCE, '85073003328');
+    assert.notEqual(fresh.transitInfo, transit.transitInfo);
     const again = await owner.atRest(fresh, { domain: ONCE, singleUse: true });
     assert.ok(again.equals(first), 'a fresh transit of the same person opens to the same pseudonym at rest');
     assert.ok((await owner.atRest(transit, { domain: ONCE })).equals(first), 'without singleUse, no check');

@@ -203,6 +203,12 @@ export const domainDocument = {
         ACCESS_RULE_OPERATIONS.map((op) => [op, { type: 'array', items: { type: 'string' } }]),
       ),
     },
+    transitPolicy: {
+      type: 'object',
+      description:
+        'blindpseudo extension: bindSubject (transitInfo carries the caller as sub) and singleUse (a jti that owners accept once; clients must not reuse such transits)',
+      properties: { bindSubject: { type: 'boolean' }, singleUse: { type: 'boolean' } },
+    },
   },
 } as const;
 

@@ -51,6 +51,7 @@ describe('protocol conformance', () => {
       'jku',
       'secretKeys',
       'timeToLiveInTransit',
+      'transitPolicy',
     ]);
     assert.equal(body.domain, 'dom_a');
     assert.equal(body.desc, 'domain A');

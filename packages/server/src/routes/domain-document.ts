@@ -30,7 +30,8 @@ export async function domainDocumentRoutes(
         access.effectiveRule(key),
         access.allows(principalOf(request), key, 'readSecretKeys'),
       ]);
-      return { ...document, accessRule, secretKeys: owner ? document.secretKeys : [] };
+      const { transitPolicy } = domains.get(key).definition;
+      return { ...document, accessRule, transitPolicy, secretKeys: owner ? document.secretKeys : [] };
     },
   });
 }
