@@ -51,7 +51,6 @@ describe('protocol conformance', () => {
       'jku',
       'secretKeys',
       'timeToLiveInTransit',
-      'transitPolicy',
     ]);
     assert.equal(body.domain, 'dom_a');
     assert.equal(body.desc, 'domain A');

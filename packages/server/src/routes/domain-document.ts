@@ -30,8 +30,11 @@ export async function domainDocumentRoutes(
         access.effectiveRule(key),
         access.allows(principalOf(request), key, 'readSecretKeys'),
       ]);
+      // The transit policy is blindpseudo's extension: shown only where one is set, so that a
+      // default domain's document has exactly eHealth's members (strict clients reject others).
       const { transitPolicy } = domains.get(key).definition;
-      return { ...document, accessRule, transitPolicy, secretKeys: owner ? document.secretKeys : [] };
+      const policy = transitPolicy.bindSubject || transitPolicy.singleUse ? { transitPolicy } : {};
+      return { ...document, accessRule, ...policy, secretKeys: owner ? document.secretKeys : [] };
     },
   });
 }
