@@ -1,18 +1,21 @@
 /**
  * The real service in a child process, for benchmarks: the load generator's CPU and event loop
- * stay apart from the service's. `startServiceProcess(['bench_v1'])` resolves once it listens.
+ * stay apart from the service's. `startServiceProcess(['bench_v1'])` (domain keys, or full
+ * `TestServiceDomain`s with owners and a TTL) resolves once it listens.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { TestServiceDomain } from '@blindpseudo/server/testing';
 
 export interface ServiceProcess {
   readonly baseUrl: string;
   stop(): Promise<void>;
 }
 
-export async function startServiceProcess(domainKeys: readonly string[]): Promise<ServiceProcess> {
+export async function startServiceProcess(domains: readonly (string | TestServiceDomain)[]): Promise<ServiceProcess> {
+  const definitions = domains.map((d) => (typeof d === 'string' ? { key: d } : d));
   const child = spawn(
     process.execPath,
     [
@@ -20,7 +23,7 @@ export async function startServiceProcess(domainKeys: readonly string[]): Promis
       '--import',
       'tsx',
       fileURLToPath(new URL('service-child.ts', import.meta.url)),
-      ...domainKeys,
+      JSON.stringify(definitions),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -6,19 +6,17 @@
  *
  *   npm run bench:research -- [records=100000] [--workers N] [--multiplier auto|native|noble]
  */
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createClient } from '@blindpseudo/client';
 import { Owner, buildJwks, loadOwnerKey } from '@blindpseudo/owner';
 import { type MultiplierChoice, chooseMultiplier, runJoin, runSourceJob } from '@blindpseudo/research';
+import { startServiceProcess } from '../../../test-support/service-process.ts';
 
 const { values, positionals } = parseArgs({
   options: { workers: { type: 'string' }, multiplier: { type: 'string' } },
@@ -55,22 +53,8 @@ const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const keys = [{ privateKey, kid: 'bench-institute' }];
 const jwks = buildJwks([await loadOwnerKey(keys[0]!)]);
 const domains = [{ key: 'research_v1', timeToLiveInTransit: 'P1D', owners: [{ jku, jwks }] }];
-const child = spawn(
-  process.execPath,
-  [
-    '--conditions=source',
-    '--import',
-    'tsx',
-    fileURLToPath(new URL('service-child.ts', import.meta.url)),
-    JSON.stringify(domains),
-  ],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
-const line = await new Promise<string>((resolve, reject) => {
-  createInterface({ input: child.stdout! }).once('line', resolve);
-  child.once('exit', (code) => reject(new Error(`service exited with ${code}`)));
-});
-const baseUrl = (JSON.parse(line) as { baseUrl: string }).baseUrl;
+const service = await startServiceProcess(domains);
+const { baseUrl } = service;
 const dir = await mkdtemp(join(tmpdir(), 'blindpseudo-research-bench-'));
 
 try {
@@ -123,7 +107,6 @@ try {
   );
   console.log(`  peak RSS                      ${peakRssMb.toFixed(0).padStart(7)} MB`);
 } finally {
-  child.kill('SIGTERM');
-  if (child.exitCode === null) await once(child, 'exit');
+  await service.stop();
   await rm(dir, { recursive: true, force: true });
 }

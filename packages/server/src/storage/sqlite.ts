@@ -135,6 +135,8 @@ const AUDIT_HEAD = 'audit_head';
 
 export class SqliteStorage implements Storage {
   readonly #db: Database.Database;
+  /** Prepared once per SQL text: preparing costs more than running on the hot path. */
+  readonly #statements = new Map<string, Database.Statement>();
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -148,124 +150,129 @@ export class SqliteStorage implements Storage {
     this.#db.pragma('synchronous = NORMAL');
   }
 
+  #statement(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
   async migrate(): Promise<void> {
     this.#db.exec(MIGRATIONS_TABLE_SQL);
     const applied = new Set(
-      (this.#db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+      (this.#statement('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
     );
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
       this.#db.transaction(() => {
         for (const sql of m.statements) this.#db.exec(sql);
-        this.#db
-          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-          .run(m.version, m.name, Date.now());
+        this.#statement('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          m.version,
+          m.name,
+          Date.now(),
+        );
       })();
     }
   }
 
   async ping(): Promise<void> {
-    this.#db.prepare('SELECT 1').get();
+    this.#statement('SELECT 1').get();
   }
 
   async getMeta(name: string): Promise<string | undefined> {
-    const row = this.#db.prepare('SELECT value FROM service_meta WHERE name = ?').get(name) as
+    const row = this.#statement('SELECT value FROM service_meta WHERE name = ?').get(name) as
       { value: string } | undefined;
     return row?.value;
   }
 
   async setMeta(name: string, value: string): Promise<void> {
-    this.#db
-      .prepare(
-        'INSERT INTO service_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
-      )
-      .run(name, value);
+    this.#statement(
+      'INSERT INTO service_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+    ).run(name, value);
   }
 
   async getServiceKey(): Promise<StoredServiceKey | undefined> {
-    const row = this.#db
-      .prepare('SELECT kid, wrapped_private_key, created_at FROM service_keys ORDER BY created_at DESC LIMIT 1')
-      .get() as { kid: string; wrapped_private_key: string; created_at: number } | undefined;
+    const row = this.#statement(
+      'SELECT kid, wrapped_private_key, created_at FROM service_keys ORDER BY created_at DESC LIMIT 1',
+    ).get() as { kid: string; wrapped_private_key: string; created_at: number } | undefined;
     return (
       row && Object.freeze({ kid: row.kid, wrappedPrivateKey: row.wrapped_private_key, createdAt: row.created_at })
     );
   }
 
   async insertServiceKey(key: StoredServiceKey): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO service_keys (kid, wrapped_private_key, created_at) VALUES (?, ?, ?)')
-      .run(key.kid, key.wrappedPrivateKey, key.createdAt);
+    this.#statement('INSERT INTO service_keys (kid, wrapped_private_key, created_at) VALUES (?, ?, ?)').run(
+      key.kid,
+      key.wrappedPrivateKey,
+      key.createdAt,
+    );
   }
 
   async listDomains(): Promise<StoredDomain[]> {
-    return (this.#db.prepare('SELECT * FROM domains ORDER BY domain_key').all() as DomainRow[]).map(domainFromRow);
+    return (this.#statement('SELECT * FROM domains ORDER BY domain_key').all() as DomainRow[]).map(domainFromRow);
   }
 
   async getDomain(domainKey: string): Promise<StoredDomain | undefined> {
-    const row = this.#db.prepare('SELECT * FROM domains WHERE domain_key = ?').get(domainKey) as DomainRow | undefined;
+    const row = this.#statement('SELECT * FROM domains WHERE domain_key = ?').get(domainKey) as DomainRow | undefined;
     return row && domainFromRow(row);
   }
 
   async insertDomain(domain: StoredDomain, firstTransitKey: StoredTransitKey): Promise<void> {
     this.#db.transaction(() => {
-      this.#db
-        .prepare(
-          `INSERT INTO domains (domain_key, description, buffer_size, time_to_live_in_transit, owners, access_rule,
+      this.#statement(
+        `INSERT INTO domains (domain_key, description, buffer_size, time_to_live_in_transit, owners, access_rule,
              transit_policy, wrapped_scalar, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(domain.definition.key, ...definitionColumns(domain.definition), domain.wrappedScalar, domain.createdAt);
+      ).run(domain.definition.key, ...definitionColumns(domain.definition), domain.wrappedScalar, domain.createdAt);
       this.#insertTransitKey(firstTransitKey);
     })();
   }
 
   async updateDomainDefinition(definition: DomainConfig): Promise<void> {
-    this.#db
-      .prepare(
-        `UPDATE domains SET description = ?, buffer_size = ?, time_to_live_in_transit = ?, owners = ?, access_rule = ?,
+    this.#statement(
+      `UPDATE domains SET description = ?, buffer_size = ?, time_to_live_in_transit = ?, owners = ?, access_rule = ?,
            transit_policy = ? WHERE domain_key = ?`,
-      )
-      .run(...definitionColumns(definition), definition.key);
+    ).run(...definitionColumns(definition), definition.key);
   }
 
   async listTransitKeys(domainKey: string): Promise<StoredTransitKey[]> {
     return (
-      this.#db
-        .prepare('SELECT * FROM transit_keys WHERE domain_key = ? ORDER BY created_at, kid')
-        .all(domainKey) as TransitKeyRow[]
+      this.#statement('SELECT * FROM transit_keys WHERE domain_key = ? ORDER BY created_at, kid').all(
+        domainKey,
+      ) as TransitKeyRow[]
     ).map(transitKeyFromRow);
   }
 
   #insertTransitKey(key: StoredTransitKey): void {
-    this.#db
-      .prepare(
-        'INSERT INTO transit_keys (domain_key, kid, wrapped_key, created_at, deactivated_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(key.domainKey, key.kid, key.wrappedKey, key.createdAt, key.deactivatedAt ?? null);
+    this.#statement(
+      'INSERT INTO transit_keys (domain_key, kid, wrapped_key, created_at, deactivated_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(key.domainKey, key.kid, key.wrappedKey, key.createdAt, key.deactivatedAt ?? null);
   }
 
   async rotateTransitKey(next: StoredTransitKey, now: number): Promise<void> {
     this.#db.transaction(() => {
-      this.#db
-        .prepare('UPDATE transit_keys SET deactivated_at = ? WHERE domain_key = ? AND deactivated_at IS NULL')
-        .run(now, next.domainKey);
+      this.#statement('UPDATE transit_keys SET deactivated_at = ? WHERE domain_key = ? AND deactivated_at IS NULL').run(
+        now,
+        next.domainKey,
+      );
       this.#insertTransitKey(next);
     })();
   }
 
   async deleteTransitKeys(domainKey: string, kids: readonly string[]): Promise<void> {
-    const del = this.#db.prepare('DELETE FROM transit_keys WHERE domain_key = ? AND kid = ?');
+    const del = this.#statement('DELETE FROM transit_keys WHERE domain_key = ? AND kid = ?');
     this.#db.transaction(() => {
       for (const kid of kids) del.run(domainKey, kid);
     })();
   }
 
   async getPrincipal(id: string): Promise<StoredPrincipal | undefined> {
-    const row = this.#db.prepare('SELECT * FROM principals WHERE principal_id = ?').get(id) as PrincipalRow | undefined;
+    const row = this.#statement('SELECT * FROM principals WHERE principal_id = ?').get(id) as PrincipalRow | undefined;
     return row && principalFromRow(row);
   }
 
   async listPrincipals(): Promise<StoredPrincipal[]> {
-    return (this.#db.prepare('SELECT * FROM principals ORDER BY principal_id').all() as PrincipalRow[]).map(
+    return (this.#statement('SELECT * FROM principals ORDER BY principal_id').all() as PrincipalRow[]).map(
       principalFromRow,
     );
   }
@@ -274,57 +281,51 @@ export class SqliteStorage implements Storage {
     principal: { id: string; description: string; groups: readonly string[] },
     now: number,
   ): Promise<void> {
-    this.#db
-      .prepare(
-        `INSERT INTO principals (principal_id, description, groups_json, created_at, revoked_at) VALUES (?, ?, ?, ?, NULL)
+    this.#statement(
+      `INSERT INTO principals (principal_id, description, groups_json, created_at, revoked_at) VALUES (?, ?, ?, ?, NULL)
            ON CONFLICT (principal_id) DO UPDATE SET description = excluded.description, groups_json = excluded.groups_json`,
-      )
-      .run(principal.id, principal.description, JSON.stringify(principal.groups), now);
+    ).run(principal.id, principal.description, JSON.stringify(principal.groups), now);
   }
 
   async revokePrincipal(id: string, now: number): Promise<boolean> {
     return this.#db.transaction(() => {
-      const row = this.#db.prepare('SELECT revoked_at FROM principals WHERE principal_id = ?').get(id) as
+      const row = this.#statement('SELECT revoked_at FROM principals WHERE principal_id = ?').get(id) as
         { revoked_at: number | null } | undefined;
       if (row === undefined) {
-        this.#db
-          .prepare(
-            "INSERT INTO principals (principal_id, description, groups_json, created_at, revoked_at) VALUES (?, '', '[]', ?, ?)",
-          )
-          .run(id, now, now);
+        this.#statement(
+          "INSERT INTO principals (principal_id, description, groups_json, created_at, revoked_at) VALUES (?, '', '[]', ?, ?)",
+        ).run(id, now, now);
         return true;
       }
       if (row.revoked_at !== null) return false;
-      this.#db.prepare('UPDATE principals SET revoked_at = ? WHERE principal_id = ?').run(now, id);
+      this.#statement('UPDATE principals SET revoked_at = ? WHERE principal_id = ?').run(now, id);
       return true;
     })();
   }
 
   async reinstatePrincipal(id: string): Promise<boolean> {
-    const result = this.#db
-      .prepare('UPDATE principals SET revoked_at = NULL WHERE principal_id = ? AND revoked_at IS NOT NULL')
-      .run(id);
+    const result = this.#statement(
+      'UPDATE principals SET revoked_at = NULL WHERE principal_id = ? AND revoked_at IS NOT NULL',
+    ).run(id);
     return result.changes > 0;
   }
 
   async isCertificateRevoked(fingerprint: string): Promise<boolean> {
-    return this.#db.prepare('SELECT 1 FROM revoked_certificates WHERE fingerprint = ?').get(fingerprint) !== undefined;
+    return this.#statement('SELECT 1 FROM revoked_certificates WHERE fingerprint = ?').get(fingerprint) !== undefined;
   }
 
   async revokeCertificate(fingerprint: string, now: number): Promise<boolean> {
-    const result = this.#db
-      .prepare('INSERT INTO revoked_certificates (fingerprint, revoked_at) VALUES (?, ?) ON CONFLICT DO NOTHING')
-      .run(fingerprint, now);
+    const result = this.#statement(
+      'INSERT INTO revoked_certificates (fingerprint, revoked_at) VALUES (?, ?) ON CONFLICT DO NOTHING',
+    ).run(fingerprint, now);
     return result.changes > 0;
   }
 
   async listAccessGrants(domainKey?: string): Promise<AccessGrant[]> {
     const rows = (
       domainKey === undefined
-        ? this.#db.prepare('SELECT * FROM access_grants ORDER BY domain_key, operation, subject').all()
-        : this.#db
-            .prepare('SELECT * FROM access_grants WHERE domain_key = ? ORDER BY operation, subject')
-            .all(domainKey)
+        ? this.#statement('SELECT * FROM access_grants ORDER BY domain_key, operation, subject').all()
+        : this.#statement('SELECT * FROM access_grants WHERE domain_key = ? ORDER BY operation, subject').all(domainKey)
     ) as { domain_key: string; operation: AccessRuleOperation; subject: string; created_at: number }[];
     return rows.map((r) =>
       Object.freeze({ domainKey: r.domain_key, operation: r.operation, subject: r.subject, createdAt: r.created_at }),
@@ -332,18 +333,16 @@ export class SqliteStorage implements Storage {
   }
 
   async addAccessGrant(grant: AccessGrant): Promise<boolean> {
-    const result = this.#db
-      .prepare(
-        'INSERT INTO access_grants (domain_key, operation, subject, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      )
-      .run(grant.domainKey, grant.operation, grant.subject, grant.createdAt);
+    const result = this.#statement(
+      'INSERT INTO access_grants (domain_key, operation, subject, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ).run(grant.domainKey, grant.operation, grant.subject, grant.createdAt);
     return result.changes > 0;
   }
 
   async removeAccessGrant(domainKey: string, operation: AccessRuleOperation, subject: string): Promise<boolean> {
-    const result = this.#db
-      .prepare('DELETE FROM access_grants WHERE domain_key = ? AND operation = ? AND subject = ?')
-      .run(domainKey, operation, subject);
+    const result = this.#statement(
+      'DELETE FROM access_grants WHERE domain_key = ? AND operation = ? AND subject = ?',
+    ).run(domainKey, operation, subject);
     return result.changes > 0;
   }
 
@@ -356,17 +355,15 @@ export class SqliteStorage implements Storage {
   ): Promise<{ counted: boolean; total: number }> {
     return this.#db
       .transaction(() => {
-        const row = this.#db
-          .prepare('SELECT items FROM usage_counters WHERE principal_id = ? AND operation = ? AND day = ?')
-          .get(principalId, operation, day) as { items: number } | undefined;
+        const row = this.#statement(
+          'SELECT items FROM usage_counters WHERE principal_id = ? AND operation = ? AND day = ?',
+        ).get(principalId, operation, day) as { items: number } | undefined;
         const current = row?.items ?? 0;
         if (limit !== undefined && current + items > limit) return { counted: false, total: current };
-        this.#db
-          .prepare(
-            `INSERT INTO usage_counters (principal_id, operation, day, items) VALUES (?, ?, ?, ?)
+        this.#statement(
+          `INSERT INTO usage_counters (principal_id, operation, day, items) VALUES (?, ?, ?, ?)
              ON CONFLICT (principal_id, operation, day) DO UPDATE SET items = items + excluded.items`,
-          )
-          .run(principalId, operation, day, items);
+        ).run(principalId, operation, day, items);
         return { counted: true, total: current + items };
       })
       .immediate();
@@ -377,39 +374,35 @@ export class SqliteStorage implements Storage {
       .transaction(() => {
         const head = this.#auditHead();
         const record = seal(head);
-        this.#db
-          .prepare(
-            `INSERT INTO audit_log (seq, time, principal, operation, domain_key, to_domain_key, items, status, outcome,
+        this.#statement(
+          `INSERT INTO audit_log (seq, time, principal, operation, domain_key, to_domain_key, items, status, outcome,
              request_id, caller_request_id, peer, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            record.seq,
-            record.time,
-            record.principal,
-            record.operation,
-            record.domainKey,
-            record.toDomainKey,
-            record.items,
-            record.status,
-            record.outcome,
-            record.requestId,
-            record.callerRequestId,
-            record.peer,
-            record.prevHash,
-            record.hash,
-          );
-        this.#db
-          .prepare(
-            'INSERT INTO service_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
-          )
-          .run(AUDIT_HEAD, `${record.seq}:${record.hash}`);
+        ).run(
+          record.seq,
+          record.time,
+          record.principal,
+          record.operation,
+          record.domainKey,
+          record.toDomainKey,
+          record.items,
+          record.status,
+          record.outcome,
+          record.requestId,
+          record.callerRequestId,
+          record.peer,
+          record.prevHash,
+          record.hash,
+        );
+        this.#statement(
+          'INSERT INTO service_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+        ).run(AUDIT_HEAD, `${record.seq}:${record.hash}`);
         return record;
       })
       .immediate();
   }
 
   #auditHead(): AuditHead | undefined {
-    const row = this.#db.prepare('SELECT value FROM service_meta WHERE name = ?').get(AUDIT_HEAD) as
+    const row = this.#statement('SELECT value FROM service_meta WHERE name = ?').get(AUDIT_HEAD) as
       { value: string } | undefined;
     if (row === undefined) return undefined;
     const [seq, hash] = row.value.split(':');
@@ -418,7 +411,7 @@ export class SqliteStorage implements Storage {
 
   async readAudit(afterSeq: number, limit: number): Promise<StoredAuditRecord[]> {
     return (
-      this.#db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as AuditRow[]
+      this.#statement('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as AuditRow[]
     ).map(auditFromRow);
   }
 

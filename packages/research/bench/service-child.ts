@@ -1,8 +1,0 @@
-// Child process of the research benchmark: the real service with the domains (and owners) given
-// as JSON in argv[2]; prints its base URL as one JSON line and stops on SIGTERM.
-import { type TestServiceDomain, startTestService } from '@blindpseudo/server/testing';
-
-const domains = JSON.parse(process.argv[2]!) as TestServiceDomain[];
-const service = await startTestService({ domains });
-process.stdout.write(`${JSON.stringify({ baseUrl: service.baseUrl })}\n`);
-process.once('SIGTERM', () => void service.close().then(() => process.exit(0)));
