@@ -5,6 +5,7 @@
  *
  *     npm run bench:client            (BENCH_N=200 for more round trips per run)
  */
+import { loadNativeMultiplier } from '@blindpseudo/native-multiplier';
 import { createClient } from '../src/index.js';
 import { loadOfficialHelper, officialHttpClient } from '../../../test-support/official-helper.ts';
 import { startServiceProcess } from '../../../test-support/service-process.ts';
@@ -42,6 +43,12 @@ try {
     ['@blindpseudo/client', (v) => ours.pseudonymize(DOMAIN, v)],
     ['@smals-belgium-shared/pseudo-helper', (v) => theirs.valueFactory.fromString(v).pseudonymize()],
   ];
+  // In Node the client can take the native multiplier (process CPU time counts its thread pool).
+  const native = loadNativeMultiplier();
+  if (native !== undefined) {
+    const oursNative = createClient({ baseUrls: service.baseUrl, cache: false, multiplier: native });
+    contenders.push(['@blindpseudo/client + native multiplier', (v) => oursNative.pseudonymize(DOMAIN, v)]);
+  }
   for (const [, run] of contenders) for (let i = 0; i < 10; i++) await run(`warm-${i}`); // JIT warm-up
   const best = new Map<string, Sample>();
   for (let round = 0; round < ROUNDS; round++) {
