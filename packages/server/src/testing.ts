@@ -11,7 +11,6 @@
  * key in dataDir) and `token(principal)` makes access tokens; any other `auth` is used as
  * `config.auth` itself. Domains then follow their `accessRule` (default deny).
  */
-import type { JsonWebKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -28,7 +27,7 @@ export interface TestOwner {
   /** The URL the owner publishes its JWKS at (listed in the domain document). */
   jku: string;
   /** The public JWKS (RSA keys with use enc / alg RSA-OAEP-256 and a kid). */
-  jwks: { keys: JsonWebKey[] };
+  jwks: { readonly keys: readonly object[] };
 }
 
 export interface TestServiceDomain {

@@ -120,7 +120,7 @@ describe('bad input', () => {
 
     it('expired (beyond the 60 s skew) and not yet valid', async () => {
       const keys = await ownerTransitKeys(svc, 'neg_a', owner.privateKey);
-      const [[kid, key]] = [...keys];
+      const [kid, key] = [...keys][0]!;
       const audience = `${svc.origin}/pseudo/v1/domains/neg_a`;
       const now = Math.floor(Date.now() / 1000);
       const expired = await createTransitInfo({
@@ -147,7 +147,7 @@ describe('bad input', () => {
       const { transitInfo } = await pseudonymize(svc, 'neg_b', 'v');
       assertProblem(await identifyWith('neg_a', transitInfo), 400, 'badRequest', /unknown/);
       const keys = await ownerTransitKeys(svc, 'neg_a', owner.privateKey);
-      const [[kid, key]] = [...keys];
+      const [kid, key] = [...keys][0]!;
       const otherAudience = await createTransitInfo({
         key: key!,
         kid: kid!,
