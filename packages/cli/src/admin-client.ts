@@ -52,6 +52,15 @@ export interface RemoteDomain {
   readonly transitKeys: readonly RemoteDomainKey[];
 }
 
+/** One owner after a refresh of its JWKS: the kids in use, and why reading it failed if it did. */
+export interface RemoteOwnerKeys {
+  readonly jku: string;
+  readonly source: 'fetched' | 'file' | 'inline';
+  readonly kids: readonly string[];
+  readonly changed: boolean;
+  readonly error?: string;
+}
+
 export interface RemoteGrant {
   readonly domain: string;
   readonly operation: string;
@@ -195,6 +204,12 @@ export class AdminClient {
   /** Makes a new transit key active in the running service; resolves to its kid. */
   async rotateTransitKey(key: string): Promise<string> {
     return (await this.#call('POST', `domains/${encodeURIComponent(key)}/rotateTransitKey`)).kid as string;
+  }
+
+  /** Has the running service read the domain's owners' JWKS again now. */
+  async refreshOwnerKeys(key: string): Promise<RemoteOwnerKeys[]> {
+    return (await this.#call('POST', `domains/${encodeURIComponent(key)}/owner-jwks/refresh`))
+      .owners as RemoteOwnerKeys[];
   }
 
   async listGrants(domain?: string): Promise<RemoteGrant[]> {

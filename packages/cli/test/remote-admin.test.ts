@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,6 +139,52 @@ describe('blindpseudo --server (admin API)', () => {
       ],
     );
     assert.match(after.transitKeys[0].deactivatedAt, /^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('domain refresh-owner-keys: the running service reads the owner JWKS from its jku again', async () => {
+    const jwk = (kid: string): object => ({
+      ...generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }),
+      kid,
+      use: 'enc',
+      alg: 'RSA-OAEP-256',
+    });
+    let answer = { status: 200, body: JSON.stringify({ keys: [jwk('before')] }) };
+    const owner = createHttpServer((_request, response) => {
+      response.writeHead(answer.status, { 'content-type': 'application/json' });
+      response.end(answer.body);
+    });
+    await new Promise<void>((resolve) => owner.listen(0, '127.0.0.1', resolve));
+    const jku = `http://127.0.0.1:${(owner.address() as AddressInfo).port}/jwks.json`;
+    const recipients = async (): Promise<string[]> =>
+      (await svc.app.domains.document('fetched_v1')).secretKeys[0]!.encoded.recipients!.map(
+        (r) => r.header!.kid as string,
+      );
+    try {
+      await ok('domain', 'create', 'fetched_v1', '--owner', jku);
+      assert.ok((await recipients()).includes('before'));
+      answer = { status: 200, body: JSON.stringify({ keys: [jwk('after')] }) };
+      assert.equal(await ok('domain', 'refresh-owner-keys', 'fetched_v1'), `${jku}\tfetched\tchanged\tafter\n`);
+      const kids = await recipients();
+      assert.ok(kids.includes('after') && !kids.includes('before'), kids.join());
+      assert.equal(await ok('domain', 'refresh-owner-keys', 'fetched_v1'), `${jku}\tfetched\tunchanged\tafter\n`);
+
+      answer = { status: 500, body: '' };
+      const failed = await run(['domain', 'refresh-owner-keys', 'fetched_v1', ...remote]);
+      assert.equal(failed.code, 1);
+      assert.equal(failed.out, `${jku}\tfetched\tfailed\tafter\n`);
+      assert.match(failed.err, /domain fetched_v1: .*answered HTTP 500 \(the last good keys stay in use\)/);
+      assert.ok((await recipients()).includes('after'));
+
+      const unknown = await run(['domain', 'refresh-owner-keys', 'nope_v1', ...remote]);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.err, /the service refused: .*nope_v1/);
+      const local = await run(['domain', 'refresh-owner-keys', 'fetched_v1']);
+      assert.equal(local.code, 2);
+      assert.match(local.err, /acts on a running service: give --server URL/);
+    } finally {
+      owner.closeAllConnections();
+      await new Promise((resolve) => owner.close(resolve));
+    }
   });
 
   it('the token may come from BLINDPSEUDO_TOKEN', async () => {

@@ -100,7 +100,12 @@ describe('blindpseudo audit', () => {
   it('verify reports an edited record whose hash was recomputed (the next link breaks)', async () => {
     const { cwd, db } = await servedDirectory();
     const sqlite = new Database(db);
-    sqlite.prepare("UPDATE audit_log SET hash = 'f' || substr(hash, 2) WHERE seq = 3").run();
+    // Flip the first hex digit (always a change, whatever the digit was).
+    sqlite
+      .prepare(
+        "UPDATE audit_log SET hash = CASE WHEN substr(hash, 1, 1) = '0' THEN '1' ELSE '0' END || substr(hash, 2) WHERE seq = 3",
+      )
+      .run();
     sqlite.close();
     const { code, err } = await run(cwd, 'audit', 'verify');
     assert.equal(code, 1);

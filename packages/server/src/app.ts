@@ -27,6 +27,7 @@ import { Quotas, RateLimiter } from './limits.js';
 import { Metrics, type RequestOutcome } from './metrics.js';
 import { selectMultiplier } from './multipliers.js';
 import { Pseudonymisation } from './operations.js';
+import { OwnerJwksRefresher } from './owner-jwks-refresh.js';
 import { PROBLEM_CONTENT_TYPE, ProblemError, problem, problemFromError } from './problems.js';
 import { registerRequestSecurity } from './request-security.js';
 import { adminRoutes } from './routes/admin.js';
@@ -56,6 +57,11 @@ export interface BuildAppOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the JSON logs go (default stdout). */
   logStream?: NodeJS.WritableStream;
+  /**
+   * Milliseconds between two refreshes of the owners' JWKS, instead of
+   * `config.ownerJwksRefresh.intervalSeconds` (tests, which cannot wait a minute).
+   */
+  ownerJwksRefreshIntervalMs?: number;
 }
 
 /** Log redaction: request bodies, tokens, and anything shaped like a point or a transitInfo. */
@@ -177,6 +183,14 @@ async function assemble(
   const { multiplier, fallbackReason } = selectMultiplier(config.multiplier);
   if (fallbackReason !== undefined)
     app.log.warn(`native multiplier unavailable (${fallbackReason}): using node:crypto`);
+  const ownerJwks = new OwnerJwksRefresher({
+    domains: keystore.domains,
+    metrics,
+    log: app.log,
+    intervalMs: options.ownerJwksRefreshIntervalMs ?? config.ownerJwksRefresh.intervalSeconds * 1000,
+    timeoutMs: config.ownerJwksRefresh.timeoutMs,
+  });
+  app.addHook('onClose', async () => ownerJwks.stop());
   const pseudonymisation = new Pseudonymisation(keystore.domains, multiplier, now);
   app.log.info({ multiplier: multiplier.name, domains: keystore.domains.keys() }, 'keys loaded');
 
@@ -240,10 +254,11 @@ async function assemble(
   await app.register(domainDocumentRoutes, { domains: keystore.domains, access });
   await app.register(pseudonymisationRoutes, { pseudonymisation, metrics, access });
   await app.register(operationsRoutes, { storage: keystore.storage, domains: keystore.domains, metrics });
-  await app.register(adminRoutes, { storage: keystore.storage, domains: keystore.domains, access, now });
+  await app.register(adminRoutes, { storage: keystore.storage, domains: keystore.domains, access, now, ownerJwks });
   app.get('/openapi.json', { schema: { hide: true }, config: { operation: 'openapi', access: 'public' } }, async () =>
     app.swagger(),
   );
   await app.ready();
+  ownerJwks.start();
   return app;
 }

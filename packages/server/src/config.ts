@@ -146,6 +146,15 @@ export interface ServiceConfig {
   readonly domains: readonly DomainConfig[];
   /** Cross-origin calls from browser apps (cors.ts): exact origins allowed; none by default. */
   readonly cors: CorsConfig;
+  /** Reading owners' JWKS again (owner-jwks-refresh.ts): owners with a `jku` fetched or a `jwksFile`. */
+  readonly ownerJwksRefresh: OwnerJwksRefreshConfig;
+}
+
+export interface OwnerJwksRefreshConfig {
+  /** Seconds between two refreshes (at least 60). */
+  readonly intervalSeconds: number;
+  /** How long one fetch of an owner's JWKS may take. */
+  readonly timeoutMs: number;
 }
 
 export interface CorsConfig {
@@ -457,6 +466,15 @@ function cors(v: unknown, path: string): CorsConfig {
   return Object.freeze({ allowedOrigins: Object.freeze([...new Set(allowed)]) });
 }
 
+function ownerJwksRefresh(v: unknown, path: string): OwnerJwksRefreshConfig {
+  const raw = v === undefined ? {} : object(v, path);
+  onlyKnown(raw, path, ['intervalSeconds', 'timeoutMs']);
+  return Object.freeze({
+    intervalSeconds: integer(raw.intervalSeconds, `${path}.intervalSeconds`, 60, 7 * 86400, 3600),
+    timeoutMs: integer(raw.timeoutMs, `${path}.timeoutMs`, 100, 60_000, 5000),
+  });
+}
+
 function masterKey(v: unknown, path: string, baseDir: string): MasterKeySource {
   if (v === undefined) return Object.freeze({ env: MASTER_KEY_ENV });
   const raw = object(v, path);
@@ -485,6 +503,7 @@ export function validateConfig(input: unknown, baseDir: string): ServiceConfig {
     'tls',
     'auth',
     'cors',
+    'ownerJwksRefresh',
   ]);
   const publicBaseUrl = httpUrl(raw.publicBaseUrl, 'config.publicBaseUrl', DEFAULT_PUBLIC_BASE_URL).replace(/\/+$/, '');
 
@@ -564,6 +583,7 @@ export function validateConfig(input: unknown, baseDir: string): ServiceConfig {
     logLevel: logLevel as ServiceConfig['logLevel'],
     domains: Object.freeze(domains),
     cors: cors(raw.cors, 'config.cors'),
+    ownerJwksRefresh: ownerJwksRefresh(raw.ownerJwksRefresh, 'config.ownerJwksRefresh'),
   });
 }
 

@@ -5,7 +5,8 @@
  * is forever; a new scalar is a new domain). Its transit keys (AES-256, for transitInfo) rotate
  * on command: the new key becomes active, the old ones still open transits until
  * timeToLiveInTransit + 60 s of clock skew have passed since they were replaced, then retire
- * (deleted). The domain document is built here and cached until the keys change.
+ * (deleted). The domain document is built here and cached until the keys change: transit keys
+ * (rotation, retirement) or owners' keys (owner-jwks-refresh.ts reads them again).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
@@ -240,6 +241,28 @@ export class DomainRegistry {
   /** The domain; throws {@link UnknownDomainError}. */
   get(domainKey: string): Domain {
     return this.#state(domainKey).domain;
+  }
+
+  /**
+   * The owners' keys a domain's secretKeys are encrypted to, one entry per configured owner (in
+   * the order of `definition.owners`), with the definition they were read for.
+   */
+  owners(domainKey: string): { definition: DomainConfig; owners: readonly ResolvedOwner[] } {
+    const state = this.#state(domainKey);
+    return { definition: state.domain.definition, owners: state.owners };
+  }
+
+  /**
+   * Replaces the owners' keys (read again from their sources) and rebuilds the domain document at
+   * its next request. Refused (false) when the domain's definition changed since `definition`
+   * was read: the keys then belong to owners the domain no longer has.
+   */
+  replaceOwners(domainKey: string, definition: DomainConfig, owners: readonly ResolvedOwner[]): boolean {
+    const state = this.#state(domainKey);
+    if (state.domain.definition !== definition || owners.length !== definition.owners.length) return false;
+    state.owners = Object.freeze([...owners]);
+    state.document = undefined;
+    return true;
   }
 
   /** The active transit key of a domain (after retiring expired ones). */

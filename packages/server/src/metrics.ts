@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics (text exposition format 0.0.4), kept in memory: requests by operation and
  * outcome, items by operation and outcome (a `*Multiple` call has several), and a latency
- * histogram by operation. Labels are fixed names, never request data.
+ * histogram by operation, and failed refreshes of owners' key sets by domain. Labels are fixed
+ * names or configured domain keys, never request data.
  */
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -28,6 +29,7 @@ export class Metrics {
   readonly #items = new Map<string, number>();
   readonly #latency = new Map<string, Histogram>();
   readonly #alarms = new Map<string, number>();
+  readonly #ownerJwksFailures = new Map<string, number>();
 
   observeRequest(operation: string, outcome: RequestOutcome, seconds: number): void {
     const key = `${operation}\u0000${outcome}`;
@@ -54,6 +56,11 @@ export class Metrics {
     this.#alarms.set(operation, (this.#alarms.get(operation) ?? 0) + 1);
   }
 
+  /** Reading an owner's key set of this domain again failed (the last good keys stay in use). */
+  countOwnerJwksRefreshFailure(domain: string): void {
+    this.#ownerJwksFailures.set(domain, (this.#ownerJwksFailures.get(domain) ?? 0) + 1);
+  }
+
   /** The exposition text. */
   render(): string {
     const lines: string[] = [];
@@ -72,6 +79,12 @@ export class Metrics {
     );
     for (const [operation, value] of [...this.#alarms].sort(([a], [b]) => a.localeCompare(b)))
       lines.push(`blindpseudo_enumeration_alarms_total${labels({ operation })} ${value}`);
+    lines.push(
+      "# HELP blindpseudo_owner_jwks_refresh_failures_total Failed refreshes of an owner's JWKS, by domain.",
+      '# TYPE blindpseudo_owner_jwks_refresh_failures_total counter',
+    );
+    for (const [domain, value] of [...this.#ownerJwksFailures].sort(([a], [b]) => a.localeCompare(b)))
+      lines.push(`blindpseudo_owner_jwks_refresh_failures_total${labels({ domain })} ${value}`);
     const name = 'blindpseudo_request_duration_seconds';
     lines.push(`# HELP ${name} Request latency by operation.`, `# TYPE ${name} histogram`);
     for (const [operation, h] of [...this.#latency].sort(([a], [b]) => a.localeCompare(b))) {

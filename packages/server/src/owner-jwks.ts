@@ -12,7 +12,8 @@ export const KEY_ENCRYPTION_ALG = 'RSA-OAEP-256';
 const PUBLIC_FIELDS = ['kty', 'kid', 'use', 'alg', 'n', 'e', 'x5c', 'x5t', 'x5t#S256'] as const;
 const PRIVATE_FIELDS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const MIN_MODULUS_BITS = 2048;
-const FETCH_TIMEOUT_MS = 10_000;
+/** How long a JWKS fetch may take unless the caller says otherwise. */
+const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
 
 /** An owner's JWKS could not be read or holds no usable key. */
 export class OwnerJwksError extends Error {
@@ -66,11 +67,18 @@ export function selectEncryptionKeys(jwks: unknown, where: string): JWK[] {
   return selected;
 }
 
-async function fetchJwks(url: string, where: string): Promise<unknown> {
+/** How a JWKS is fetched: a time limit, and a signal that cancels it (the service closing). */
+export interface ResolveOwnerOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+async function fetchJwks(url: string, where: string, options: ResolveOwnerOptions): Promise<unknown> {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS);
   let response: Response;
   try {
     response = await fetch(url, {
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      signal: options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]),
       headers: { accept: 'application/json' },
     });
   } catch (err) {
@@ -85,7 +93,11 @@ async function fetchJwks(url: string, where: string): Promise<unknown> {
 }
 
 /** Reads one owner's keys from its configured source. `where` names it in errors. */
-export async function resolveOwner(owner: OwnerConfig, where: string): Promise<ResolvedOwner> {
+export async function resolveOwner(
+  owner: OwnerConfig,
+  where: string,
+  options: ResolveOwnerOptions = {},
+): Promise<ResolvedOwner> {
   let jwks: unknown;
   if (owner.jwks !== undefined) {
     jwks = owner.jwks;
@@ -104,7 +116,7 @@ export async function resolveOwner(owner: OwnerConfig, where: string): Promise<R
       throw new OwnerJwksError(`${where}.jwksFile: ${owner.jwksFile} is not JSON`);
     }
   } else {
-    jwks = await fetchJwks(owner.jku, `${where}.jku`);
+    jwks = await fetchJwks(owner.jku, `${where}.jku`, options);
   }
   return Object.freeze({ jku: owner.jku, keys: Object.freeze(selectEncryptionKeys(jwks, where)) });
 }

@@ -30,13 +30,22 @@ export interface TestOwner {
   jwks: { readonly keys: readonly object[] };
 }
 
+/**
+ * An owner whose keys the service reads itself: fetched from `jku` (e.g. a JWKS served by the
+ * test on 127.0.0.1), or from `jwksFile` when given; read again at every owner JWKS refresh.
+ */
+export interface TestReadOwner {
+  jku: string;
+  jwksFile?: string;
+}
+
 export interface TestServiceDomain {
   key: string;
   description?: string;
   bufferSize?: number;
   /** ISO-8601 duration, e.g. 'PT10M'. */
   timeToLiveInTransit?: string;
-  owners?: TestOwner[];
+  owners?: (TestOwner | TestReadOwner)[];
   /** `config.domains[].accessRule` (default: everything for everyone without `auth`, else deny). */
   accessRule?: Partial<Record<'pseudonymize' | 'identify' | 'convertFrom' | 'convertTo' | 'readSecretKeys', string[]>>;
   /** `config.domains[].transitPolicy`. */
@@ -83,6 +92,11 @@ export interface StartTestServiceOptions {
   principals?: { id: string; description?: string; groups?: string[] }[];
   /** `config.cors`: origins of browser apps allowed to call the protocol API. Default none. */
   cors?: { allowedOrigins: string[] };
+  /**
+   * Refresh of the owners' JWKS: `timeoutMs` is `config.ownerJwksRefresh.timeoutMs`; `intervalMs`
+   * replaces its intervalSeconds (at least 60 in a config) so that tests see periodic refreshes.
+   */
+  ownerJwksRefresh?: { intervalMs?: number; timeoutMs?: number };
 }
 
 export const TEST_ISSUER = 'https://issuer.test.blindpseudo.invalid';
@@ -157,12 +171,19 @@ export async function startTestService(options: StartTestServiceOptions): Promis
       auth: authConfig(options.auth),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.cors === undefined ? {} : { cors: options.cors }),
+      ...(options.ownerJwksRefresh?.timeoutMs === undefined
+        ? {}
+        : { ownerJwksRefresh: { timeoutMs: options.ownerJwksRefresh.timeoutMs } }),
       domains: options.domains.map((d) => ({
         key: d.key,
         ...(d.description === undefined ? {} : { description: d.description }),
         ...(d.bufferSize === undefined ? {} : { bufferSize: d.bufferSize }),
         ...(d.timeToLiveInTransit === undefined ? {} : { timeToLiveInTransit: d.timeToLiveInTransit }),
-        owners: (d.owners ?? []).map((o) => ({ jku: o.jku, jwks: o.jwks })),
+        owners: (d.owners ?? []).map((o) =>
+          'jwks' in o
+            ? { jku: o.jku, jwks: o.jwks }
+            : { jku: o.jku, ...(o.jwksFile === undefined ? {} : { jwksFile: o.jwksFile }) },
+        ),
         accessRule: d.accessRule ?? (options.auth === undefined ? openAccess : {}),
         ...(d.transitPolicy === undefined ? {} : { transitPolicy: d.transitPolicy }),
       })),
@@ -172,6 +193,9 @@ export async function startTestService(options: StartTestServiceOptions): Promis
   const server = await startServer(config, {
     handleSignals: false,
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.ownerJwksRefresh?.intervalMs === undefined
+      ? {}
+      : { ownerJwksRefreshIntervalMs: options.ownerJwksRefresh.intervalMs }),
   });
   const now = options.now ?? Date.now;
   const admin = new Administration(server.app.storage, { now });

@@ -1,8 +1,9 @@
 /**
- * `blindpseudo domain create | list | show | rotate-transit-key`: domains in the service's
- * database, worked on directly (with the master key), or through the admin API of a running
- * service with `--server`. A running service loads domains and keys at start: after working on
- * the database, restart it; through the admin API the change is in effect at once.
+ * `blindpseudo domain create | list | show | rotate-transit-key | refresh-owner-keys`: domains in
+ * the service's database, worked on directly (with the master key), or through the admin API of a
+ * running service with `--server`. A running service loads domains and keys at start: after
+ * working on the database, restart it; through the admin API the change is in effect at once.
+ * `refresh-owner-keys` exists in the remote mode only: owners' keys live in the running service.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -22,13 +23,17 @@ export const usage = `blindpseudo domain create KEY [--description TEXT] [--buff
 blindpseudo domain list
 blindpseudo domain show KEY
 blindpseudo domain rotate-transit-key KEY
-  All take [--dir DIR | --config FILE]. --owner-jwks-file pairs with the --owner at the same
+blindpseudo domain refresh-owner-keys KEY --server URL [--token-file FILE]
+  All but refresh-owner-keys take [--dir DIR | --config FILE]. --owner-jwks-file pairs with the --owner at the same
   position; owners without a file are fetched from their JKU. On the database, a running service
   sees new domains and keys only after a restart (until then it keeps making transits with the
   previous key).
   With --server URL [--token-file FILE] they call the admin API of a running service instead
   (the access token from FILE or the environment variable BLINDPSEUDO_TOKEN; its principal needs
-  the admin role): a new domain or transit key is in use at once, no restart.`;
+  the admin role): a new domain or transit key is in use at once, no restart.
+  refresh-owner-keys has the running service read the domain's owners' JWKS again now (it also
+  does so periodically) and prints the kids in use per owner; exit code 1 when one could not be
+  read (its last good keys stay in use).`;
 
 const OPTIONS = { ...DIR_OPTIONS, ...REMOTE_OPTIONS } as const;
 
@@ -227,11 +232,32 @@ async function rotateTransitKey(ctx: CommandContext): Promise<void> {
   });
 }
 
+async function refreshOwnerKeys(ctx: CommandContext): Promise<void> {
+  const { values, positionals } = parseOptions(() =>
+    parseArgs({ args: [...ctx.args], options: OPTIONS, allowPositionals: true }),
+  );
+  const key = oneKey(positionals, 'refresh-owner-keys');
+  const remote = await AdminClient.fromOptions(ctx, values);
+  if (remote === undefined)
+    throw new UsageError(
+      "domain refresh-owner-keys acts on a running service: give --server URL (a service reads the owners' keys at start)",
+    );
+  const owners = await remote.refreshOwnerKeys(key);
+  for (const o of owners) {
+    const state = o.error !== undefined ? 'failed' : o.changed ? 'changed' : 'unchanged';
+    ctx.stdout.write(`${o.jku}\t${o.source}\t${state}\t${o.kids.join(',')}\n`);
+  }
+  const failed = owners.filter((o) => o.error !== undefined);
+  if (failed.length > 0)
+    throw new AdminApiError(`domain ${key}: ${failed.map((o) => o.error).join('; ')} (the last good keys stay in use)`);
+}
+
 const SUBCOMMANDS: Record<string, (ctx: CommandContext) => Promise<void>> = {
   create,
   list,
   show,
   'rotate-transit-key': rotateTransitKey,
+  'refresh-owner-keys': refreshOwnerKeys,
 };
 
 export async function domain(ctx: CommandContext): Promise<void> {

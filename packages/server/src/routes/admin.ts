@@ -1,6 +1,6 @@
 /**
  * The admin API, `/admin/v1/...`, for principals of the admin role only (config.auth.adminGroups):
- * domains (list, show, create, rotate the transit key), access grants, principals, revocation of
+ * domains (list, show, create, rotate the transit key, refresh the owners' keys), access grants, principals, revocation of
  * principals and certificates. Every call is authenticated and audited like the protocol's. The
  * CLI calls it with `--server` (packages/cli/src/admin-client.ts). Changes take effect at once:
  * domains and keys live in the running service's registry, grants and revocations in storage.
@@ -11,6 +11,7 @@ import { Administration, AdministrationError } from '../administration.js';
 import { ConfigError, validateDomainConfig } from '../config.js';
 import { DomainConflictError, type DomainRegistry } from '../domains.js';
 import { OwnerJwksError } from '../owner-jwks.js';
+import type { OwnerJwksRefresher } from '../owner-jwks-refresh.js';
 import { ProblemError } from '../problems.js';
 import type { Storage, StoredPrincipal } from '../storage/storage.js';
 import { domainParams, responses } from '../schemas.js';
@@ -20,6 +21,7 @@ export interface AdminRoutesOptions {
   domains: DomainRegistry;
   access: AccessControl;
   now: () => number;
+  ownerJwks: OwnerJwksRefresher;
 }
 
 const str = { type: 'string' } as const;
@@ -91,7 +93,7 @@ const principalOut = (p: StoredPrincipal): object => ({
 });
 
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
-  const { domains, access } = options;
+  const { domains, access, ownerJwks } = options;
   const admin = new Administration(options.storage, { now: options.now });
   const config = (operation: string) => ({ operation, access: 'admin' as const });
   const tags = ['admin'];
@@ -170,6 +172,35 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       domain: request.params.domainKey,
       kid: await domains.rotateTransitKey(request.params.domainKey),
     }),
+  });
+
+  app.post<{ Params: { domainKey: string } }>(`${base}/domains/:domainKey/owner-jwks/refresh`, {
+    config: config('admin.refreshOwnerJwks'),
+    schema: {
+      tags,
+      summary: "Read the owners' JWKS again now; secretKeys are encrypted to the keys read (no key material)",
+      params: domainParams,
+      response: responses({
+        type: 'object',
+        properties: {
+          domain: str,
+          owners: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                jku: str,
+                source: { type: 'string', enum: ['fetched', 'file', 'inline'] },
+                kids: strings,
+                changed: { type: 'boolean' },
+                error: str,
+              },
+            },
+          },
+        },
+      }),
+    },
+    handler: async (request) => ownerJwks.refresh(request.params.domainKey),
   });
 
   app.get<{ Querystring: { domain?: string } }>(`${base}/accessGrants`, {
