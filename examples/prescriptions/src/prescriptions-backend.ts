@@ -15,14 +15,15 @@
  * ids, counts and outcomes, nothing else.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { formatEncryptedField, formatFhirPseudonym, parseEncryptedField } from '@blindpseudo/core';
 import { type Owner, PseudonymAtRest } from '@blindpseudo/owner';
 import { requireRole } from './care-professionals.js';
 import { createOwner } from './owner-setup.js';
+import { createPartyApp } from './party-app.js';
 import type { BackendConfig } from './party-config.js';
 import { type PrescriptionRecord, PrescriptionStore } from './prescription-store.js';
-import { ProblemError, installProblemHandlers, readPseudonymField } from './problem.js';
+import { ProblemError, readPseudonymField } from './problem.js';
 import { hasTherapeuticRelation } from './therapeutic-relation-check.js';
 
 export const PRESCRIPTIONS_DOMAIN = 'uhmep_v1';
@@ -73,14 +74,7 @@ export async function buildPrescriptionsBackend(
 ): Promise<PrescriptionsBackend> {
   const owner = await createOwner(config, config.ownerScalarFile);
   const store = new PrescriptionStore(config.database);
-  const app = Fastify({
-    logger: { level: config.logLevel, ...(options.logStream === undefined ? {} : { stream: options.logStream }) },
-    // Refuse unknown fields and wrong types rather than silently dropping or coercing them.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
-    bodyLimit: 128 * 1024,
-  });
-  app.addHook('onClose', async () => store.close());
-  installProblemHandlers(app);
+  const app = createPartyApp({ logLevel: config.logLevel, logStream: options.logStream, bodyLimit: 128 * 1024, store });
 
   const atRest = (field: string, transit: string): Promise<PseudonymAtRest> =>
     readPseudonymField(field, () => owner.atRest(transit, { domain: PRESCRIPTIONS_DOMAIN }));
@@ -96,6 +90,27 @@ export async function buildPrescriptionsBackend(
           urn: formatEncryptedField({ kid: record.text.kid, jwe: record.text.jwe }),
           keyUrn: await transitFor(record.text.keyX, subject),
         };
+
+  /** The records as the caller sees them: the other party (patient or prescriber) as a transit bound to the caller. */
+  const viewsFor = async (
+    records: readonly PrescriptionRecord[],
+    subject: string,
+    other: 'patient' | 'prescriber',
+  ): Promise<PrescriptionView[]> => {
+    const views: PrescriptionView[] = [];
+    for (const record of records) {
+      const text = await textFor(record, subject);
+      const x = other === 'patient' ? record.patientX : record.prescriberX;
+      views.push({
+        id: record.id,
+        prescribedOn: record.prescribedOn,
+        medication: record.medication,
+        [other]: await transitFor(x, subject),
+        ...(text === undefined ? {} : { text }),
+      });
+    }
+    return views;
+  };
 
   app.get('/jwks.json', async () => owner.jwks);
   app.get('/readyz', async () => ({ status: 'ok' }));
@@ -168,19 +183,8 @@ export async function buildPrescriptionsBackend(
         throw new ProblemError('missingPermission', 'no therapeutic relation with this patient is registered');
       }
       const records = store.byPatient(patient.xBase64());
-      const prescriptions: PrescriptionView[] = [];
-      for (const record of records) {
-        const text = await textFor(record, caller.id);
-        prescriptions.push({
-          id: record.id,
-          prescribedOn: record.prescribedOn,
-          medication: record.medication,
-          prescriber: await transitFor(record.prescriberX, caller.id),
-          ...(text === undefined ? {} : { text }),
-        });
-      }
       request.log.info({ prescriptions: records.map((r) => r.id) }, 'prescriptions delivered');
-      return { prescriptions };
+      return { prescriptions: await viewsFor(records, caller.id, 'prescriber') };
     },
   );
 
@@ -201,19 +205,8 @@ export async function buildPrescriptionsBackend(
       checkDay(request.body.prescribedOn, 'prescribedOn');
       const prescriber = await atRest('prescriber', request.body.prescriber);
       const records = store.byPrescriber(prescriber.xBase64(), request.body.prescribedOn);
-      const prescriptions: PrescriptionView[] = [];
-      for (const record of records) {
-        const text = await textFor(record, caller.id);
-        prescriptions.push({
-          id: record.id,
-          prescribedOn: record.prescribedOn,
-          medication: record.medication,
-          patient: await transitFor(record.patientX, caller.id),
-          ...(text === undefined ? {} : { text }),
-        });
-      }
       request.log.info({ prescriptions: records.map((r) => r.id) }, 'prescriptions delivered');
-      return { prescriptions };
+      return { prescriptions: await viewsFor(records, caller.id, 'patient') };
     },
   );
   return { app, owner, store };

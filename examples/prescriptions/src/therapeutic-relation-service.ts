@@ -6,12 +6,13 @@
  * service) from uhmep_v1 to therlink_v1. Both are turned into pseudonyms at rest here; the
  * service never sees an SSIN, and its log holds no pseudonym.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Owner } from '@blindpseudo/owner';
 import { requireRole } from './care-professionals.js';
 import { createOwner } from './owner-setup.js';
+import { createPartyApp } from './party-app.js';
 import type { TherlinkConfig } from './party-config.js';
-import { installProblemHandlers, readPseudonymField } from './problem.js';
+import { readPseudonymField } from './problem.js';
 import { RelationStore } from './relation-store.js';
 
 export const THERLINK_DOMAIN = 'therlink_v1';
@@ -30,14 +31,7 @@ export async function buildTherapeuticRelationService(
 ): Promise<TherapeuticRelationService> {
   const owner = await createOwner(config);
   const store = new RelationStore(config.database);
-  const app = Fastify({
-    logger: { level: config.logLevel, ...(options.logStream === undefined ? {} : { stream: options.logStream }) },
-    // Refuse unknown fields and wrong types rather than silently dropping or coercing them.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
-    bodyLimit: 16 * 1024,
-  });
-  app.addHook('onClose', async () => store.close());
-  installProblemHandlers(app);
+  const app = createPartyApp({ logLevel: config.logLevel, logStream: options.logStream, bodyLimit: 16 * 1024, store });
 
   app.get('/jwks.json', async () => owner.jwks);
   app.get('/readyz', async () => ({ status: 'ok' }));
