@@ -130,6 +130,36 @@ describe('access matrix: principal × domain × operation', () => {
     assert.equal(cells, 60);
   });
 
+  it('a Multiple of pseudonyms at rest is served to the owner and refused per item to others, reading grants once', async () => {
+    const storage = svc.app.storage;
+    const original = storage.listAccessGrants.bind(storage);
+    let reads = 0;
+    storage.listAccessGrants = (domainKey?: string) => {
+      reads += 1;
+      return original(domainKey);
+    };
+    try {
+      const inputs = await Promise.all(Array.from({ length: 10 }, blindedPoint));
+      const carol = client(svc, await svc.token('carol'));
+      reads = 0;
+      assert.equal((await carol.post('d1/convertTo/hub', inputs[0]!)).statusCode, 200);
+      const singleReads = reads;
+      reads = 0;
+      const many = await carol.post('d1/convertMultipleTo/hub', { inputs });
+      assert.equal(many.statusCode, 200, many.body);
+      for (const output of many.json().outputs) assert.equal(typeof output.transitInfo, 'string');
+      assert.equal(reads, singleReads, 'the owner check reads the grants once per request, not per item');
+      // alice may convert from d2 but does not own it: every item of hers is refused.
+      const alice = client(svc, await svc.token('alice', { groups: ['gps'] }));
+      const refused = await alice.post('d2/convertMultipleTo/hub', { inputs });
+      assert.equal(refused.statusCode, 200);
+      for (const output of refused.json().outputs)
+        assert.equal(output.type, 'urn:problem-type:belgif:missingPermission');
+    } finally {
+      storage.listAccessGrants = original;
+    }
+  });
+
   it('the domain document shows the effective access rule', async () => {
     const doc = (await client(svc, await svc.token('eve')).get('d1')).json();
     assert.deepEqual(doc.accessRule.identify, ['principal:bob']);

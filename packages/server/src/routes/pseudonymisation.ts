@@ -26,11 +26,18 @@ interface Params {
 
 type Output = Record<string, unknown>;
 
+/** The caller of one request, shared by its items. */
+interface Caller {
+  readonly principal: Principal;
+  /** Whether it owns the source domain (readSecretKeys): read from storage once per request. */
+  ownsSource(): Promise<boolean>;
+}
+
 /** One kind of operation: how it reads an input and what it answers. */
 interface Operation {
   readonly name: 'pseudonymize' | 'identify' | 'convert';
   readonly transitInfo: TransitInfoRule;
-  run(params: Params, point: Point, transitInfo: string | undefined, caller: Principal): Promise<Output>;
+  run(params: Params, point: Point, transitInfo: string | undefined, caller: Caller): Promise<Output>;
 }
 
 function transitOutput(domain: string, r: TransitResult): Output {
@@ -49,12 +56,21 @@ export async function pseudonymisationRoutes(
 ): Promise<void> {
   const { pseudonymisation, metrics, access } = options;
 
+  const callerOf = (request: FastifyRequest<{ Params: Params }>): Caller => {
+    const principal = principalOf(request);
+    let owns: Promise<boolean> | undefined;
+    return {
+      principal,
+      ownsSource: () => (owns ??= access.allows(principal, request.params.domainKey, 'readSecretKeys')),
+    };
+  };
+
   const operations: Record<Operation['name'], Operation> = {
     pseudonymize: {
       name: 'pseudonymize',
       transitInfo: 'ignored',
       run: async (p, point, _ti, caller) =>
-        transitOutput(p.domainKey, await pseudonymisation.pseudonymize(p.domainKey, point, caller.id)),
+        transitOutput(p.domainKey, await pseudonymisation.pseudonymize(p.domainKey, point, caller.principal.id)),
     },
     identify: {
       name: 'identify',
@@ -62,14 +78,14 @@ export async function pseudonymisationRoutes(
       run: async (p, point, ti, caller) => ({
         domain: p.domainKey,
         crv: CURVE_NAME,
-        ...pointToJson(await pseudonymisation.identify(p.domainKey, point, ti as string, caller.id)),
+        ...pointToJson(await pseudonymisation.identify(p.domainKey, point, ti as string, caller.principal.id)),
       }),
     },
     convert: {
       name: 'convert',
       transitInfo: 'optional',
       run: async (p, point, ti, caller) => {
-        if (ti === undefined && !(await access.allows(caller, p.domainKey, 'readSecretKeys'))) {
+        if (ti === undefined && !(await caller.ownsSource())) {
           throw new ProblemError(
             'missingPermission',
             `converting a pseudonym at rest (without transitInfo) is reserved to the owners of domain ${p.domainKey}`,
@@ -77,7 +93,7 @@ export async function pseudonymisationRoutes(
         }
         return transitOutput(
           p.toDomainKey as string,
-          await pseudonymisation.convert(p.domainKey, p.toDomainKey as string, point, ti, caller.id),
+          await pseudonymisation.convert(p.domainKey, p.toDomainKey as string, point, ti, caller.principal.id),
         );
       },
     },
@@ -95,7 +111,7 @@ export async function pseudonymisationRoutes(
       checkDomains(request.params);
       try {
         const input = readInput(request.body, op.transitInfo);
-        const output = await op.run(request.params, input.point, input.transitInfo, principalOf(request));
+        const output = await op.run(request.params, input.point, input.transitInfo, callerOf(request));
         metrics.countItem(op.name, 'success');
         return { id: randomUUID(), inResponseTo: input.id, ...output };
       } catch (err) {
@@ -108,7 +124,7 @@ export async function pseudonymisationRoutes(
     (op: Operation) =>
     async (request: FastifyRequest<{ Params: Params }>): Promise<Output> => {
       checkDomains(request.params);
-      const caller = principalOf(request);
+      const caller = callerOf(request);
       const body = request.body as { id?: string; inputs: unknown[] };
       const outputs = await Promise.all(
         body.inputs.map(async (raw, i): Promise<Output> => {
