@@ -33,8 +33,7 @@ export class AccessControl {
   }
 
   async allows(principal: Principal, domainKey: string, operation: AccessRuleOperation): Promise<boolean> {
-    const rule = await this.effectiveRule(domainKey);
-    return rule[operation].some((subject) => subjectMatches(subject, principal));
+    return ruleAllows(await this.effectiveRule(domainKey), principal, operation);
   }
 
   /** Throws 403 `missingPermission` unless the principal may call `operation` on the domain. */
@@ -43,4 +42,9 @@ export class AccessControl {
       throw new ProblemError('missingPermission', `${operation} on domain ${domainKey} is not granted to the caller`);
     }
   }
+}
+
+/** Whether an (effective) rule grants `operation` to the principal. */
+export function ruleAllows(rule: AccessRule, principal: Principal, operation: AccessRuleOperation): boolean {
+  return rule[operation].some((subject) => subjectMatches(subject, principal));
 }
