@@ -5,19 +5,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { main } from '../src/index.js';
+import { type CliRun, runCli } from './support.ts';
 
-async function run(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    cwd,
-    env: {},
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t) },
-  });
-  return { code, out, err };
-}
+const run = (cwd: string, ...argv: string[]): Promise<CliRun> => runCli(argv, { cwd });
 
 const mode = (file: string): number => statSync(file).mode & 0o777;
 
@@ -128,17 +118,12 @@ describe('blindpseudo', () => {
     let err = '';
     let announce: (address: string) => void;
     const listening = new Promise<string>((resolve) => (announce = resolve));
-    const serving = main(['serve', '--port', '0'], {
+    const serving = runCli(['serve', '--port', '0'], {
       cwd,
-      env: {},
-      stdout: { write: () => true },
-      stderr: {
-        write: (t: string) => {
-          err += t;
-          const m = /serving on (\S+)/.exec(t);
-          if (m) announce(m[1]!);
-          return true;
-        },
+      onStderr: (all) => {
+        err = all;
+        const m = /serving on (\S+)/.exec(all);
+        if (m) announce(m[1]!);
       },
     });
     const address = await Promise.race([listening, serving.then(() => assert.fail(err))]);
@@ -148,6 +133,6 @@ describe('blindpseudo', () => {
     assert.equal(doc.domain, 'uhmep_v1');
     assert.equal(doc.secretKeys.length, 1, 'the demo principal owns the demo domains');
     process.kill(process.pid, 'SIGTERM');
-    assert.equal(await serving, 0);
+    assert.equal((await serving).code, 0);
   });
 });

@@ -13,30 +13,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { blind, encodeValue, pointToJson, readTransitInfoHeaderUnverified } from '@blindpseudo/core';
 import { type TestService, startTestService } from '@blindpseudo/server/testing';
-import { main } from '../src/index.js';
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
+import { type CliRun as Run, runCli } from './support.ts';
 
 describe('blindpseudo --server (admin API)', () => {
   let svc: TestService;
   let cwd: string;
   let remote: string[];
 
-  async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-    let out = '';
-    let err = '';
-    const code = await main(argv, {
-      cwd,
-      env,
-      stdout: { write: (t: string) => (out += t) },
-      stderr: { write: (t: string) => (err += t) },
-    });
-    return { code, out, err };
-  }
+  const run = (argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> => runCli(argv, { cwd, env });
 
   const ok = async (...argv: string[]): Promise<string> => {
     const r = await run([...argv, ...remote]);

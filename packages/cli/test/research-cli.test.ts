@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { buildJwks, loadOwnerKey } from '@blindpseudo/owner';
 import { CsvParser } from '@blindpseudo/research';
 import { type TestService, startTestService } from '@blindpseudo/server/testing';
-import { main } from '../src/index.js';
+import { type CliRun as Run, runCli } from './support.ts';
 
 const RESEARCH = 'research_v1';
 const JKU = 'https://institute.example.org/jwks.json';
@@ -31,12 +31,6 @@ function syntheticSsin(i: number): string {
   return `${body}${String(97 - (Number(body) % 97)).padStart(2, '0')}`;
 }
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
 let service: TestService;
 let cwd: string;
 const ssins = new Set<string>();
@@ -46,25 +40,18 @@ const ssins = new Set<string>();
  * the process gets a SIGINT event (what Ctrl-C delivers), once.
  */
 async function run(argv: readonly string[], interruptWhen?: (err: string) => boolean): Promise<Run> {
-  let out = '';
-  let err = '';
   let interrupted = false;
-  const code = await main(argv, {
+  const result = await runCli(argv, {
     cwd,
-    env: {},
-    stdout: { write: (t: string) => (out += t) },
-    stderr: {
-      write: (t: string) => {
-        err += t;
-        if (!interrupted && interruptWhen?.(err) === true) {
-          interrupted = true;
-          process.emit('SIGINT');
-        }
-      },
+    onStderr: (err) => {
+      if (!interrupted && interruptWhen?.(err) === true) {
+        interrupted = true;
+        process.emit('SIGINT');
+      }
     },
   });
   if (interruptWhen !== undefined) assert.ok(interrupted, 'the interruption happened');
-  return { code, out, err };
+  return result;
 }
 
 /**

@@ -8,19 +8,9 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { blind, encodeValue, pointToJson } from '@blindpseudo/core';
 import { buildApp, loadConfigFile } from '@blindpseudo/server';
-import { main } from '../src/index.js';
+import { type CliRun, runCli } from './support.ts';
 
-async function run(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    cwd,
-    env: {},
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t) },
-  });
-  return { code, out, err };
-}
+const run = (cwd: string, ...argv: string[]): Promise<CliRun> => runCli(argv, { cwd });
 
 /** An initialised directory whose service has answered a few requests (so the log has records). */
 async function servedDirectory(): Promise<{ cwd: string; token: string; db: string }> {
