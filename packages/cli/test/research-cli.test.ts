@@ -125,7 +125,7 @@ before(async () => {
   await writeFile(join(cwd, 'institute.pem'), pem, { mode: 0o600 });
   const jwks = buildJwks([await loadOwnerKey({ privateKey: pem, kid: KID })]);
   service = await startTestService({
-    domains: [{ key: RESEARCH, timeToLiveInTransit: 'PT2H', owners: [{ jku: JKU, jwks: jwks as never }] }],
+    domains: [{ key: RESEARCH, timeToLiveInTransit: 'PT2H', owners: [{ jku: JKU, jwks: jwks }] }],
   });
 
   // Hospital (CSV): people 0..149, two bad SSINs (lines 12 and 52).

@@ -19,7 +19,7 @@ let pair: TestKeyPair;
 
 before(async () => {
   pair = makeKeyPair('owner-1');
-  const owners = [{ jku: OWNER_JKU, jwks: publicJwks(pair) as never }];
+  const owners = [{ jku: OWNER_JKU, jwks: publicJwks(pair) }];
   service = await startService([
     { key: DOMAIN, owners },
     { key: OTHER, owners },

@@ -17,7 +17,7 @@ let owner: Owner;
 before(async () => {
   const pair = makeKeyPair('owner-1');
   [service, official] = await Promise.all([
-    startService([{ key: DOMAIN, owners: [{ jku: OWNER_JKU, jwks: publicJwks(pair) as never }] }]),
+    startService([{ key: DOMAIN, owners: [{ jku: OWNER_JKU, jwks: publicJwks(pair) }] }]),
     loadOfficialHelper(),
   ]);
   client = clientFor(service);

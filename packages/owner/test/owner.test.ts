@@ -20,7 +20,7 @@ let pair: TestKeyPair;
 
 before(async () => {
   pair = makeKeyPair('owner-1');
-  const owners = [{ jku: OWNER_JKU, jwks: publicJwks(pair) as never }];
+  const owners = [{ jku: OWNER_JKU, jwks: publicJwks(pair) }];
   service = await startService([
     { key: DOMAIN, timeToLiveInTransit: 'PT10M', owners },
     { key: OTHER, timeToLiveInTransit: 'PT5M', owners },

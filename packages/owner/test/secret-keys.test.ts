@@ -31,8 +31,8 @@ before(async () => {
     {
       key: DOMAIN,
       owners: [
-        { jku: OWNER_JKU, jwks: publicJwks(pair) as never },
-        { jku: OTHER_JKU, jwks: publicJwks(other) as never },
+        { jku: OWNER_JKU, jwks: publicJwks(pair) },
+        { jku: OTHER_JKU, jwks: publicJwks(other) },
       ],
     },
   ]);

@@ -65,7 +65,7 @@ describe('owner.atRest with singleUse, against the service', () => {
 
   before(async () => {
     pair = makeKeyPair('owner-single-use');
-    const owners = [{ jku: OWNER_JKU, jwks: publicJwks(pair) as never }];
+    const owners = [{ jku: OWNER_JKU, jwks: publicJwks(pair) }];
     service = await startTestService({
       domains: [
         { key: ONCE, owners, transitPolicy: { singleUse: true } },

@@ -34,7 +34,7 @@ export async function startFixture(): Promise<Fixture> {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keys = [{ privateKey, kid: 'institute-1' }];
   const jwks = buildJwks([await loadOwnerKey(keys[0]!)]);
-  const owners = [{ jku, jwks: jwks as never }];
+  const owners = [{ jku, jwks: jwks }];
   const service = await startTestService({
     domains: [
       { key: RESEARCH, timeToLiveInTransit: 'PT2H', owners },
