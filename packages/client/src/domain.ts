@@ -79,8 +79,11 @@ export function parseDomainDocument(json: unknown, domainKey: string): DomainDoc
   const jku = d.jku ?? [];
   if (!Array.isArray(jku) || !jku.every((u) => typeof u === 'string'))
     invalid(domainKey, 'jku must be an array of strings');
-  const policy = d.transitPolicy ?? {};
-  if (typeof policy !== 'object' || policy === null) invalid(domainKey, 'transitPolicy must be an object');
+  // Absent on other services (both false); when present it must be an object of booleans.
+  const policy = d.transitPolicy === undefined ? {} : d.transitPolicy;
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
+    invalid(domainKey, 'transitPolicy must be an object');
+  }
   const { bindSubject = false, singleUse = false } = policy as Record<string, unknown>;
   if (typeof bindSubject !== 'boolean' || typeof singleUse !== 'boolean') {
     invalid(domainKey, 'transitPolicy members must be booleans');

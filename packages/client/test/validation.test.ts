@@ -129,6 +129,25 @@ test('a domain document for another domain is refused', async () => {
   }
 });
 
+test('a domain document with a malformed transitPolicy is refused', async () => {
+  for (const transitPolicy of ['once', null, { singleUse: 'yes' }, { bindSubject: 1 }]) {
+    const proxy = await startProxy(
+      service.baseUrl,
+      rewriting((_path, json) => ({ ...(json as Json), transitPolicy })),
+    );
+    try {
+      const client = createClient({ baseUrls: proxy.baseUrl, retries: 0 });
+      await assert.rejects(
+        client.getDomain(DOMAIN),
+        { code: ClientErrorCodes.INVALID_DOMAIN },
+        JSON.stringify(transitPolicy),
+      );
+    } finally {
+      await proxy.close();
+    }
+  }
+});
+
 test('caller misuse throws TypeError / RangeError before any call', async () => {
   const client = createClient({ baseUrls: 'http://127.0.0.1:9/pseudo/v1', retries: 0 });
   assert.throws(() => createClient({ baseUrls: [] }), TypeError);
