@@ -9,7 +9,7 @@ import {
   openFieldText,
   sealField,
 } from '@blindpseudo/client';
-import { ErrorCodes, createTransitInfo, randomScalar } from '@blindpseudo/core';
+import { ErrorCodes, type ScalarMultiplier, createTransitInfo, nobleMultiplier, randomScalar } from '@blindpseudo/core';
 import { OwnerErrorCodes, PseudonymAtRest } from '../src/index.js';
 import { OWNER_JKU, type TestKeyPair, makeKeyPair, ownerFor, publicJwks, startService } from './fixtures.js';
 
@@ -58,6 +58,28 @@ test('at rest and back: one person, one stable x; transits are fresh and identif
   assert.equal(await client.identifyText(DOMAIN, transit), '85073003328');
   assert.ok((await owner.atRest(transit, { domain: DOMAIN, subject: 'dr-who' })).equals(a));
   assert.ok(Object.isFrozen(a) && Object.isFrozen(transit));
+});
+
+test('the multiplier option does every owner multiplication, with the same results; a bad one is refused', async () => {
+  const { client } = counting();
+  let calls = 0;
+  const multiplier: ScalarMultiplier = {
+    name: 'counting-noble',
+    multiply: (point, scalar) => {
+      calls++;
+      return nobleMultiplier.multiply(point, scalar);
+    },
+  };
+  const plain = await ownerFor(client, pair);
+  const withMultiplier = await ownerFor(client, pair, { multiplier });
+  const transit = await client.pseudonymize(DOMAIN, '85073003328');
+  const atRest = await withMultiplier.atRest(transit, { domain: DOMAIN });
+  assert.equal(calls, 1, 'opening a transit is one multiplication');
+  assert.ok(atRest.equals(await plain.atRest(transit, { domain: DOMAIN })));
+  const back = await withMultiplier.inTransit(atRest, { cache: false });
+  assert.equal(calls, 2, 'making a transit is one multiplication');
+  assert.equal(await client.identifyText(DOMAIN, back), '85073003328');
+  await assert.rejects(ownerFor(client, pair, { multiplier: {} as ScalarMultiplier }), TypeError);
 });
 
 test('inTransit reuses one transit per (pseudonym, subject) until 30 s before exp', async () => {
