@@ -26,13 +26,13 @@ import { type Keystore, openKeystore } from './keystore.js';
 import { Quotas, RateLimiter } from './limits.js';
 import { Metrics, type RequestOutcome } from './metrics.js';
 import { selectMultiplier } from './multipliers.js';
-import { Pseudonymisation } from './operations.js';
+import { Pseudonymisation } from './pseudonymisation.js';
 import { OwnerJwksRefresher } from './owner-jwks-refresh.js';
 import { PROBLEM_CONTENT_TYPE, ProblemError, problem, problemFromError } from './problems.js';
 import { registerRequestSecurity } from './request-security.js';
 import { adminRoutes } from './routes/admin.js';
 import { domainDocumentRoutes } from './routes/domain-document.js';
-import { operationsRoutes } from './routes/operations.js';
+import { opsRoutes } from './routes/ops.js';
 import { pseudonymisationRoutes } from './routes/pseudonymisation.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import type { Storage } from './storage/storage.js';
@@ -253,7 +253,7 @@ async function assemble(
 
   await app.register(domainDocumentRoutes, { domains: keystore.domains, access });
   await app.register(pseudonymisationRoutes, { pseudonymisation, metrics, access });
-  await app.register(operationsRoutes, { storage: keystore.storage, domains: keystore.domains, metrics });
+  await app.register(opsRoutes, { storage: keystore.storage, domains: keystore.domains, metrics });
   await app.register(adminRoutes, { storage: keystore.storage, domains: keystore.domains, access, now, ownerJwks });
   app.get('/openapi.json', { schema: { hide: true }, config: { operation: 'openapi', access: 'public' } }, async () =>
     app.swagger(),

@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../access-rules.js';
 import { type TransitInfoRule, inputId, readInput } from '../inputs.js';
 import type { Metrics } from '../metrics.js';
-import type { Pseudonymisation, TransitResult } from '../operations.js';
+import type { Pseudonymisation, TransitResult } from '../pseudonymisation.js';
 import type { Principal } from '../principals.js';
 import { ProblemError, problemFromError } from '../problems.js';
 import { principalOf } from '../request-security.js';

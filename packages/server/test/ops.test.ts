@@ -1,5 +1,5 @@
 /**
- * Operations: probes, metrics, OpenAPI and docs, JSON logs without values (the enumeration alarm's
+ * Ops: probes, metrics, OpenAPI and docs, JSON logs without values (the enumeration alarm's
  * included), problems for requests refused before routing (timeout, bad HTTP), config validation.
  */
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ import { ConfigError, validateConfig } from '../src/config.js';
 import { generateMasterKeyText } from '../src/master-key.js';
 import { type TestService, startTestService } from '../src/testing.js';
 
-describe('operations endpoints and logs', () => {
+describe('ops endpoints and logs', () => {
   let app: FastifyInstance;
   const logs: string[] = [];
 

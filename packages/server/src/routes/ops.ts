@@ -1,5 +1,5 @@
 /**
- * Operations endpoints: `/livez` (the process answers), `/readyz` (storage reachable, keys
+ * Ops endpoints (for operators, not the protocol): `/livez` (the process answers), `/readyz` (storage reachable, keys
  * loaded), `/metrics` (Prometheus text) and the service's public key set.
  */
 import type { FastifyInstance } from 'fastify';
@@ -9,7 +9,7 @@ import { ProblemError } from '../problems.js';
 import { SERVICE_JWKS_PATH } from '../service-key.js';
 import type { Storage } from '../storage/storage.js';
 
-export interface OperationsRoutesOptions {
+export interface OpsRoutesOptions {
   storage: Storage;
   domains: DomainRegistry;
   metrics: Metrics;
@@ -21,7 +21,7 @@ const status = {
   properties: { status: { type: 'string' }, domains: { type: 'integer' } },
 } as const;
 
-export async function operationsRoutes(app: FastifyInstance, options: OperationsRoutesOptions): Promise<void> {
+export async function opsRoutes(app: FastifyInstance, options: OpsRoutesOptions): Promise<void> {
   const { storage, domains, metrics } = options;
   const tags = ['operations'];
 
