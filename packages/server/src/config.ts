@@ -125,7 +125,7 @@ export interface ServiceConfig {
   /** Scheme, host and port clients use to reach the service; audiences derive from it. */
   readonly publicBaseUrl: string;
   readonly listen: { readonly host: string; readonly port: number };
-  readonly storage: { readonly kind: 'sqlite'; readonly file: string };
+  readonly storage: StorageConfig;
   readonly masterKey: MasterKeySource;
   /** Which scalar multiplier computes the operations (multipliers.ts). */
   readonly multiplier: MultiplierName;
@@ -148,6 +148,37 @@ export interface ServiceConfig {
   readonly cors: CorsConfig;
   /** Reading owners' JWKS again (owner-jwks-refresh.ts): owners with a `jku` fetched or a `jwksFile`. */
   readonly ownerJwksRefresh: OwnerJwksRefreshConfig;
+}
+
+/**
+ * Where the service keeps its state: a SQLite file (the embedded default, one instance) or
+ * PostgreSQL (`storage.postgres`, shared by several instances).
+ */
+export interface StorageConfig {
+  readonly kind: 'sqlite' | 'postgres';
+  /** The SQLite file (used when kind is sqlite). */
+  readonly file: string;
+  readonly postgres: PostgresConfig | undefined;
+}
+
+export interface PostgresConfig {
+  /** `postgres://user:password@host:port/database` (libpq parameters such as sslmode allowed). */
+  readonly url: string;
+  /** Connections per process. */
+  readonly poolSize: number;
+  /** Longest a statement may run before the server cancels it. */
+  readonly statementTimeoutMs: number;
+  /** Longest wait for a connection (new, or free in the pool). */
+  readonly connectTimeoutMs: number;
+  /** TLS to the server: trusted CA, client certificate, and whether to verify the server. */
+  readonly tls:
+    | {
+        readonly caFile?: string;
+        readonly certFile?: string;
+        readonly keyFile?: string;
+        readonly rejectUnauthorized: boolean;
+      }
+    | undefined;
 }
 
 export interface OwnerJwksRefreshConfig {
@@ -366,6 +397,51 @@ function tls(v: unknown, path: string, baseDir: string): ServiceConfig['tls'] {
   });
 }
 
+function postgresTls(v: unknown, path: string, baseDir: string): PostgresConfig['tls'] {
+  if (v === undefined) return undefined;
+  const raw = object(v, path);
+  onlyKnown(raw, path, ['caFile', 'certFile', 'keyFile', 'rejectUnauthorized']);
+  if ((raw.certFile === undefined) !== (raw.keyFile === undefined))
+    throw new ConfigError(path, 'give both certFile and keyFile, or neither');
+  const file = (name: string): object =>
+    raw[name] === undefined ? {} : { [name]: filePath(raw[name], `${path}.${name}`, baseDir) };
+  return Object.freeze({
+    ...file('caFile'),
+    ...file('certFile'),
+    ...file('keyFile'),
+    rejectUnauthorized: boolean(raw.rejectUnauthorized, `${path}.rejectUnauthorized`, true),
+  });
+}
+
+function postgres(v: unknown, path: string, baseDir: string): PostgresConfig {
+  const raw = object(v, path);
+  onlyKnown(raw, path, ['url', 'poolSize', 'statementTimeoutMs', 'connectTimeoutMs', 'tls']);
+  const url = string(raw.url, `${path}.url`);
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError(`${path}.url`, 'must be a postgres:// URL');
+  return Object.freeze({
+    url,
+    poolSize: integer(raw.poolSize, `${path}.poolSize`, 1, 1000, 10),
+    statementTimeoutMs: integer(raw.statementTimeoutMs, `${path}.statementTimeoutMs`, 100, 600_000, 5000),
+    connectTimeoutMs: integer(raw.connectTimeoutMs, `${path}.connectTimeoutMs`, 100, 600_000, 2000),
+    tls: postgresTls(raw.tls, `${path}.tls`, baseDir),
+  });
+}
+
+function storage(v: unknown, path: string, baseDir: string): StorageConfig {
+  const raw = v === undefined ? {} : object(v, path);
+  onlyKnown(raw, path, ['kind', 'file', 'postgres']);
+  const kind = raw.kind ?? (raw.postgres === undefined ? 'sqlite' : 'postgres');
+  if (kind !== 'sqlite' && kind !== 'postgres') throw new ConfigError(`${path}.kind`, 'must be "sqlite" or "postgres"');
+  if (kind === 'postgres' && raw.postgres === undefined) throw new ConfigError(`${path}.postgres`, 'is required');
+  if (kind === 'sqlite' && raw.postgres !== undefined)
+    throw new ConfigError(`${path}.postgres`, 'not allowed with kind "sqlite"');
+  return Object.freeze({
+    kind,
+    file: filePath(raw.file, `${path}.file`, baseDir, 'blindpseudo.db'),
+    postgres: kind === 'postgres' ? postgres(raw.postgres, `${path}.postgres`, baseDir) : undefined,
+  });
+}
+
 function rateLimit(v: unknown, path: string): RateLimitConfig | undefined {
   if (v === undefined) return undefined;
   const raw = object(v, path);
@@ -509,11 +585,6 @@ export function validateConfig(input: unknown, baseDir: string): ServiceConfig {
 
   const listenRaw = raw.listen === undefined ? {} : object(raw.listen, 'config.listen');
   onlyKnown(listenRaw, 'config.listen', ['host', 'port']);
-  const storageRaw = raw.storage === undefined ? {} : object(raw.storage, 'config.storage');
-  onlyKnown(storageRaw, 'config.storage', ['kind', 'file']);
-  if (storageRaw.kind !== undefined && storageRaw.kind !== 'sqlite') {
-    throw new ConfigError('config.storage.kind', 'must be "sqlite"');
-  }
   const limitsRaw = raw.limits === undefined ? {} : object(raw.limits, 'config.limits');
   onlyKnown(limitsRaw, 'config.limits', [
     'bodyLimitBytes',
@@ -551,10 +622,7 @@ export function validateConfig(input: unknown, baseDir: string): ServiceConfig {
       host: string(listenRaw.host, 'config.listen.host', '0.0.0.0'),
       port: integer(listenRaw.port, 'config.listen.port', 0, 65535, DEFAULT_PORT),
     }),
-    storage: Object.freeze({
-      kind: 'sqlite' as const,
-      file: filePath(storageRaw.file, 'config.storage.file', baseDir, 'blindpseudo.db'),
-    }),
+    storage: storage(raw.storage, 'config.storage', baseDir),
     masterKey: masterKey(raw.masterKey, 'config.masterKey', baseDir),
     multiplier,
     limits: Object.freeze({

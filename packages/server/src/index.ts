@@ -34,6 +34,8 @@ export {
 } from './audit.js';
 export { isAdmin, subjectMatches, type Principal, type AuthenticationMethod } from './principals.js';
 export { SqliteStorage } from './storage/sqlite.js';
+export { PostgresStorage } from './storage/postgres.js';
+export { openStorage } from './storage/open.js';
 export type {
   Storage,
   StoredPrincipal,

@@ -7,7 +7,7 @@ import { DomainRegistry } from './domains.js';
 import { KeyWrapper, bindMasterKey } from './key-wrap.js';
 import { loadMasterKey } from './master-key.js';
 import { loadOrCreateServiceKey } from './service-key.js';
-import { SqliteStorage } from './storage/sqlite.js';
+import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 
 export interface Keystore {
@@ -31,7 +31,7 @@ export async function openKeystore(
 ): Promise<Keystore> {
   const now = options.now ?? Date.now;
   const { key, warnings } = await loadMasterKey(config.masterKey, options.env);
-  const storage: Storage = new SqliteStorage(config.storage.file);
+  const storage: Storage = openStorage(config.storage);
   try {
     await storage.migrate();
     const wrapper = new KeyWrapper(key);

@@ -97,6 +97,8 @@ export interface StartTestServiceOptions {
    * replaces its intervalSeconds (at least 60 in a config) so that tests see periodic refreshes.
    */
   ownerJwksRefresh?: { intervalMs?: number; timeoutMs?: number };
+  /** `config.storage` (e.g. `{ postgres: { url } }`). Default: SQLite in dataDir. */
+  storage?: Record<string, unknown>;
 }
 
 export const TEST_ISSUER = 'https://issuer.test.blindpseudo.invalid';
@@ -164,7 +166,7 @@ export async function startTestService(options: StartTestServiceOptions): Promis
     {
       publicBaseUrl: origin,
       listen: { host: '127.0.0.1', port },
-      storage: { kind: 'sqlite', file: 'blindpseudo.db' },
+      storage: options.storage ?? { kind: 'sqlite', file: 'blindpseudo.db' },
       masterKey: { file: 'master.key' },
       multiplier: 'auto',
       logLevel: 'silent',

@@ -3,7 +3,7 @@
  * grants, audit): no master key is needed, and a running service sees the changes at its next
  * request (it reads revocations and grants from storage on every request).
  */
-import { Administration, type Storage, SqliteStorage, loadConfigFile } from '@blindpseudo/server';
+import { Administration, type Storage, loadConfigFile, openStorage } from '@blindpseudo/server';
 import { type CommandContext, configPath } from '../context.js';
 
 export async function withStorage<T>(
@@ -12,7 +12,7 @@ export async function withStorage<T>(
   work: (storage: Storage, admin: Administration) => Promise<T>,
 ): Promise<T> {
   const config = await loadConfigFile(configPath(ctx, values));
-  const storage = new SqliteStorage(config.storage.file);
+  const storage = openStorage(config.storage);
   try {
     await storage.migrate();
     return await work(storage, new Administration(storage, { configuredDomains: config.domains.map((d) => d.key) }));

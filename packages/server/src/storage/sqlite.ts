@@ -5,9 +5,20 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type DomainConfig, validateDomainConfig } from '../config.js';
+import type { AccessRuleOperation, DomainConfig } from '../config.js';
 import { MIGRATIONS, MIGRATIONS_TABLE_SQL } from './migrations/index.js';
-import type { AccessRuleOperation } from '../config.js';
+import {
+  AUDIT_HEAD,
+  type AuditRow,
+  type DomainRow,
+  type PrincipalRow,
+  type TransitKeyRow,
+  auditFromRow,
+  definitionColumns,
+  domainFromRow,
+  principalFromRow,
+  transitKeyFromRow,
+} from './rows.js';
 import type {
   AccessGrant,
   AuditHead,
@@ -18,120 +29,6 @@ import type {
   StoredServiceKey,
   StoredTransitKey,
 } from './storage.js';
-
-interface DomainRow {
-  domain_key: string;
-  description: string;
-  buffer_size: number;
-  time_to_live_in_transit: string;
-  owners: string;
-  access_rule: string;
-  transit_policy: string;
-  wrapped_scalar: string;
-  created_at: number;
-}
-
-interface TransitKeyRow {
-  domain_key: string;
-  kid: string;
-  wrapped_key: string;
-  created_at: number;
-  deactivated_at: number | null;
-}
-
-function domainFromRow(row: DomainRow): StoredDomain {
-  const definition = validateDomainConfig(
-    {
-      key: row.domain_key,
-      description: row.description,
-      bufferSize: row.buffer_size,
-      timeToLiveInTransit: row.time_to_live_in_transit,
-      owners: JSON.parse(row.owners) as unknown,
-      accessRule: JSON.parse(row.access_rule) as unknown,
-      transitPolicy: JSON.parse(row.transit_policy) as unknown,
-    },
-    `stored domain ${row.domain_key}`,
-    '/',
-  );
-  return Object.freeze({ definition, wrappedScalar: row.wrapped_scalar, createdAt: row.created_at });
-}
-
-function transitKeyFromRow(row: TransitKeyRow): StoredTransitKey {
-  return Object.freeze({
-    domainKey: row.domain_key,
-    kid: row.kid,
-    wrappedKey: row.wrapped_key,
-    createdAt: row.created_at,
-    deactivatedAt: row.deactivated_at ?? undefined,
-  });
-}
-
-function definitionColumns(d: DomainConfig): unknown[] {
-  return [
-    d.description,
-    d.bufferSize,
-    d.timeToLiveInTransit,
-    JSON.stringify(d.owners),
-    JSON.stringify(d.accessRule),
-    JSON.stringify(d.transitPolicy),
-  ];
-}
-
-interface PrincipalRow {
-  principal_id: string;
-  description: string;
-  groups_json: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-function principalFromRow(row: PrincipalRow): StoredPrincipal {
-  return Object.freeze({
-    id: row.principal_id,
-    description: row.description,
-    groups: Object.freeze(JSON.parse(row.groups_json) as string[]),
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at ?? undefined,
-  });
-}
-
-interface AuditRow {
-  seq: number;
-  time: number;
-  principal: string | null;
-  operation: string;
-  domain_key: string | null;
-  to_domain_key: string | null;
-  items: number;
-  status: number;
-  outcome: string;
-  request_id: string;
-  caller_request_id: string | null;
-  peer: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-function auditFromRow(row: AuditRow): StoredAuditRecord {
-  return Object.freeze({
-    seq: row.seq,
-    time: row.time,
-    principal: row.principal,
-    operation: row.operation,
-    domainKey: row.domain_key,
-    toDomainKey: row.to_domain_key,
-    items: row.items,
-    status: row.status,
-    outcome: row.outcome,
-    requestId: row.request_id,
-    callerRequestId: row.caller_request_id,
-    peer: row.peer,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  });
-}
-
-const AUDIT_HEAD = 'audit_head';
 
 export class SqliteStorage implements Storage {
   readonly #db: Database.Database;

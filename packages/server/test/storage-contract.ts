@@ -1,0 +1,201 @@
+/**
+ * The storage contract: what every Storage (SQLite, PostgreSQL) must do, as one suite run
+ * against each backend by storage-contract.test.ts. A backend passes when it behaves the same.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GENESIS_HASH, chainHash } from '../src/audit.js';
+import { validateDomainConfig } from '../src/config.js';
+import type { AuditHead, AuditRecord, Storage, StoredAuditRecord, StoredTransitKey } from '../src/storage/storage.js';
+
+export interface Backend {
+  readonly name: string;
+  /** Why this backend cannot run here (the suite is skipped with it), or undefined. */
+  readonly skip: string | undefined;
+  /** A new, empty storage (not migrated yet). */
+  open(): Promise<Storage>;
+}
+
+const domain = (key: string, description = key) =>
+  validateDomainConfig({ key, description, accessRule: { pseudonymize: ['*'] } }, 'domain', '/');
+
+const transitKey = (domainKey: string, kid: string, createdAt: number): StoredTransitKey => ({
+  domainKey,
+  kid,
+  wrappedKey: `wrapped-${kid}`,
+  createdAt,
+  deactivatedAt: undefined,
+});
+
+function seal(n: number) {
+  return (head: AuditHead | undefined): StoredAuditRecord => {
+    const prevHash = head?.hash ?? GENESIS_HASH;
+    const record: AuditRecord = {
+      seq: (head?.seq ?? 0) + 1,
+      time: 1000 + n,
+      principal: `p${n}`,
+      operation: 'pseudonymize',
+      domainKey: 'd',
+      toDomainKey: null,
+      items: n,
+      status: 200,
+      outcome: 'success',
+      requestId: `r${n}`,
+      callerRequestId: null,
+      peer: '127.0.0.1',
+    };
+    return { ...record, prevHash, hash: chainHash(prevHash, record) };
+  };
+}
+
+async function withStorage(backend: Backend, work: (s: Storage) => Promise<void>): Promise<void> {
+  const storage = await backend.open();
+  try {
+    await storage.migrate();
+    await work(storage);
+  } finally {
+    await storage.close();
+  }
+}
+
+/** Declares the contract's tests for one backend. */
+export function storageContract(backend: Backend): void {
+  const it = (name: string, work: (s: Storage) => Promise<void>): void => {
+    test(`${backend.name}: ${name}`, { skip: backend.skip }, () => withStorage(backend, work));
+  };
+
+  it('migrations apply once and again without effect; meta values round-trip', async (s) => {
+    await s.migrate();
+    await s.ping();
+    assert.equal(await s.getMeta('absent'), undefined);
+    await s.setMeta('m', 'one');
+    await s.setMeta('m', 'two');
+    assert.equal(await s.getMeta('m'), 'two');
+  });
+
+  it('service key: none, then the newest', async (s) => {
+    assert.equal(await s.getServiceKey(), undefined);
+    await s.insertServiceKey({ kid: 'k1', wrappedPrivateKey: 'w1', createdAt: 1 });
+    await s.insertServiceKey({ kid: 'k2', wrappedPrivateKey: 'w2', createdAt: 2 });
+    assert.deepEqual(await s.getServiceKey(), { kid: 'k2', wrappedPrivateKey: 'w2', createdAt: 2 });
+  });
+
+  it('domains with their first transit key; definitions update, never the scalar', async (s) => {
+    await s.insertDomain({ definition: domain('b'), wrappedScalar: 'sb', createdAt: 5 }, transitKey('b', 'kb', 5));
+    await s.insertDomain({ definition: domain('a'), wrappedScalar: 'sa', createdAt: 6 }, transitKey('a', 'ka', 6));
+    assert.deepEqual(
+      (await s.listDomains()).map((d) => d.definition.key),
+      ['a', 'b'],
+    );
+    await s.updateDomainDefinition(domain('a', 'changed'));
+    const a = await s.getDomain('a');
+    assert.equal(a?.definition.description, 'changed');
+    assert.equal(a?.wrappedScalar, 'sa');
+    assert.equal(a?.createdAt, 6);
+    assert.deepEqual(a?.definition.accessRule.pseudonymize, ['*']);
+    assert.equal(await s.getDomain('c'), undefined);
+    await assert.rejects(
+      s.insertDomain({ definition: domain('a'), wrappedScalar: 'x', createdAt: 7 }, transitKey('a', 'k2', 7)),
+    );
+    assert.deepEqual(
+      (await s.listTransitKeys('a')).map((k) => k.kid),
+      ['ka'],
+    );
+  });
+
+  it('transit key rotation leaves one active key; concurrent rotations one new key each', async (s) => {
+    await s.insertDomain({ definition: domain('d'), wrappedScalar: 's', createdAt: 1 }, transitKey('d', 'k0', 1));
+    await s.rotateTransitKey(transitKey('d', 'k1', 2), 2);
+    let keys = await s.listTransitKeys('d');
+    assert.deepEqual(
+      keys.map((k) => [k.kid, k.deactivatedAt]),
+      [
+        ['k0', 2],
+        ['k1', undefined],
+      ],
+    );
+    await Promise.all([3, 4, 5, 6].map((n) => s.rotateTransitKey(transitKey('d', `k${n}`, n), n)));
+    keys = await s.listTransitKeys('d');
+    assert.equal(keys.length, 6);
+    assert.equal(keys.filter((k) => k.deactivatedAt === undefined).length, 1);
+    await s.deleteTransitKeys('d', ['k0', 'k1', 'absent']);
+    assert.deepEqual(
+      (await s.listTransitKeys('d')).map((k) => k.kid),
+      ['k3', 'k4', 'k5', 'k6'],
+    );
+  });
+
+  it('principals: save keeps revocation; revoke and reinstate say whether they changed anything', async (s) => {
+    assert.equal(await s.getPrincipal('alice'), undefined);
+    await s.savePrincipal({ id: 'alice', description: 'A', groups: ['g1'] }, 10);
+    assert.equal(await s.revokePrincipal('alice', 11), true);
+    assert.equal(await s.revokePrincipal('alice', 12), false);
+    await s.savePrincipal({ id: 'alice', description: 'A2', groups: ['g2', 'g3'] }, 13);
+    assert.deepEqual(await s.getPrincipal('alice'), {
+      id: 'alice',
+      description: 'A2',
+      groups: ['g2', 'g3'],
+      createdAt: 10,
+      revokedAt: 11,
+    });
+    assert.equal(await s.revokePrincipal('bob', 14), true);
+    assert.equal((await s.getPrincipal('bob'))?.revokedAt, 14);
+    assert.equal(await s.reinstatePrincipal('alice'), true);
+    assert.equal(await s.reinstatePrincipal('alice'), false);
+    assert.deepEqual(
+      (await s.listPrincipals()).map((p) => [p.id, p.revokedAt]),
+      [
+        ['alice', undefined],
+        ['bob', 14],
+      ],
+    );
+  });
+
+  it('certificates and access grants', async (s) => {
+    assert.equal(await s.isCertificateRevoked('ab'), false);
+    assert.equal(await s.revokeCertificate('ab', 1), true);
+    assert.equal(await s.revokeCertificate('ab', 2), false);
+    assert.equal(await s.isCertificateRevoked('ab'), true);
+    const grant = { domainKey: 'd', operation: 'identify', subject: 'group:g', createdAt: 3 } as const;
+    assert.equal(await s.addAccessGrant(grant), true);
+    assert.equal(await s.addAccessGrant({ ...grant, createdAt: 4 }), false);
+    await s.addAccessGrant({ ...grant, domainKey: 'e', subject: '*' });
+    assert.deepEqual(await s.listAccessGrants('d'), [grant]);
+    assert.equal((await s.listAccessGrants()).length, 2);
+    assert.equal(await s.removeAccessGrant('d', 'identify', 'group:g'), true);
+    assert.equal(await s.removeAccessGrant('d', 'identify', 'group:g'), false);
+    assert.deepEqual(await s.listAccessGrants('d'), []);
+  });
+
+  it('usage counters never pass the limit, even when counted concurrently', async (s) => {
+    assert.deepEqual(await s.addUsage('p', 'identify', '2026-01-01', 3, undefined), { counted: true, total: 3 });
+    assert.deepEqual(await s.addUsage('p', 'identify', '2026-01-01', 8, 10), { counted: false, total: 3 });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => s.addUsage('p', 'pseudonymize', '2026-01-01', 1, 10)),
+    );
+    assert.equal(results.filter((r) => r.counted).length, 10);
+    assert.deepEqual(await s.addUsage('p', 'pseudonymize', '2026-01-02', 11, 10), { counted: false, total: 0 });
+  });
+
+  it('audit records chain in order, also when appended concurrently', async (s) => {
+    assert.equal(await s.getAuditHead(), undefined);
+    const records = await Promise.all(Array.from({ length: 12 }, (_, i) => s.appendAudit(seal(i))));
+    assert.deepEqual(
+      records.map((r) => r.seq).sort((a, b) => a - b),
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
+    const read = await s.readAudit(0, 100);
+    assert.equal(read.length, 12);
+    let prev = GENESIS_HASH;
+    for (const r of read) {
+      assert.equal(r.prevHash, prev);
+      assert.equal(chainHash(r.prevHash, r), r.hash);
+      prev = r.hash;
+    }
+    assert.deepEqual(await s.getAuditHead(), { seq: 12, hash: prev });
+    assert.deepEqual(
+      (await s.readAudit(10, 1)).map((r) => r.seq),
+      [11],
+    );
+  });
+}
