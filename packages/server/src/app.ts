@@ -25,6 +25,7 @@ import type { DomainRegistry } from './domains.js';
 import { type Keystore, openKeystore } from './keystore.js';
 import { Quotas, RateLimiter } from './limits.js';
 import { Metrics, type RequestOutcome } from './metrics.js';
+import { registerJsonBody } from './json-body.js';
 import { selectMultiplier } from './multipliers.js';
 import { Pseudonymisation } from './pseudonymisation.js';
 import { OwnerJwksRefresher } from './owner-jwks-refresh.js';
@@ -222,8 +223,8 @@ async function assemble(
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
-  // JSON only: other media types are refused with 415 rather than half-parsed.
-  app.removeContentTypeParser('text/plain');
+  // JSON in UTF-8 only: other media types, charsets and encodings are refused with 415.
+  registerJsonBody(app);
 
   app.setErrorHandler((err, request, reply) => {
     const { problem: body, serverFault } = problemFromError(err, requestId(request.body));

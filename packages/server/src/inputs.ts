@@ -1,11 +1,18 @@
 /**
- * Reading one input (the body of a single call, or one item of a `*Multiple` call): its shape,
- * its curve, and its point, fully validated (core's codecs). Items of `*Multiple` calls may be
- * JSON strings holding the object (one real client sends them that way). Problems say what is
- * wrong without repeating the input.
+ * Reading one input: the body of a single call, or one item of a `*Multiple` call, by the same
+ * check — its schema (compiled once), then its point, fully validated (core's codecs). Items of
+ * `*Multiple` calls may also be JSON strings holding the object (one real client sends them that
+ * way). Problems say what is wrong without repeating the input.
+ *
+ * A single call's body is read by this check as Fastify's body validator
+ * ({@link itemValidatorCompiler}): the handler receives the decoded {@link Input}, and the body is
+ * validated once.
  */
-import { CURVE_NAME, type Point, pointFromJson } from '@blindpseudo/core';
+import { type Point, pointFromJson } from '@blindpseudo/core';
+import type { FastifySchemaCompiler } from 'fastify';
+import { compileSchema, firstError } from './json-schema.js';
 import { ProblemError } from './problems.js';
+import { type ConvertRequest, convertRequest, identifyRequest, pseudonymizeRequest } from './schemas.js';
 
 /** Whether an operation takes a transitInfo. */
 export type TransitInfoRule = 'ignored' | 'required' | 'optional';
@@ -16,8 +23,45 @@ export interface Input {
   readonly transitInfo: string | undefined;
 }
 
-function bad(detail: string): never {
-  throw new ProblemError('badRequest', detail);
+/** One schema per rule; `ConvertRequest` is the widest of the three request types. */
+const VALIDATORS = {
+  ignored: compileSchema<ConvertRequest>(pseudonymizeRequest),
+  required: compileSchema<ConvertRequest>(identifyRequest),
+  optional: compileSchema<ConvertRequest>(convertRequest),
+} as const;
+
+/** Validates and decodes one input; throws a badRequest {@link ProblemError}. */
+export function readInput(raw: unknown, rule: TransitInfoRule, label = 'body'): Input {
+  const validate = VALIDATORS[rule];
+  if (!validate(raw)) throw new ProblemError('badRequest', firstError(validate.errors, label));
+  // Throws ERR_PSEUDO_INVALID_POINT (bad Base64, longer than 66 bytes, ≥ p, off the curve).
+  const point = pointFromJson({ x: raw.x, y: raw.y });
+  return Object.freeze({ id: raw.id, point, transitInfo: rule === 'ignored' ? undefined : raw.transitInfo });
+}
+
+/** An item of a `*Multiple` call: an input, or a JSON string holding one. */
+export function readItem(raw: unknown, rule: TransitInfoRule, label: string): Input {
+  if (typeof raw !== 'string') return readInput(raw, rule, label);
+  const value = parseLenient(raw);
+  if (value === undefined) throw new ProblemError('badRequest', `${label} is a string but not JSON`);
+  return readInput(value, rule, label);
+}
+
+/**
+ * The body validator of a single call's route: the body becomes the decoded {@link Input}; other
+ * parts of the request (the path parameters) are validated by their schema.
+ */
+export function itemValidatorCompiler(rule: TransitInfoRule): FastifySchemaCompiler<object> {
+  return ({ schema, httpPart }) => {
+    if (httpPart !== 'body') return compileSchema(schema);
+    return (body: unknown) => {
+      try {
+        return { value: readInput(body, rule) };
+      } catch (error) {
+        return { error: error as Error };
+      }
+    };
+  };
 }
 
 /** The `id` of an input, when it has a usable one (for `inResponseTo`). */
@@ -34,34 +78,4 @@ function parseLenient(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** Validates and decodes one input; throws a badRequest {@link ProblemError}. */
-export function readInput(raw: unknown, rule: TransitInfoRule, label = 'body'): Input {
-  let value = raw;
-  if (typeof raw === 'string') {
-    value = parseLenient(raw);
-    if (value === undefined) bad(`${label} is a string but not JSON`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(`${label} must be an object`);
-  const item = value as Record<string, unknown>;
-  if (item.id !== undefined && (typeof item.id !== 'string' || item.id.length === 0 || item.id.length > 200)) {
-    bad(`${label}/id must be a string of 1 to 200 characters`);
-  }
-  if (item.crv === undefined) bad(`${label} must have required property 'crv'`);
-  if (item.crv !== CURVE_NAME) bad(`${label}/crv must be "${CURVE_NAME}"`);
-  for (const name of ['x', 'y'] as const) {
-    if (item[name] === undefined) bad(`${label} must have required property '${name}'`);
-    if (typeof item[name] !== 'string') bad(`${label}/${name} must be a string`);
-  }
-  let transitInfo: string | undefined;
-  if (rule !== 'ignored' && item.transitInfo !== undefined) {
-    if (typeof item.transitInfo !== 'string' || item.transitInfo.length === 0)
-      bad(`${label}/transitInfo must be a non-empty string`);
-    transitInfo = item.transitInfo;
-  }
-  if (rule === 'required' && transitInfo === undefined) bad(`${label} must have required property 'transitInfo'`);
-  // Throws ERR_PSEUDO_INVALID_POINT (bad Base64, longer than 66 bytes, ≥ p, off the curve).
-  const point = pointFromJson({ x: item.x, y: item.y });
-  return Object.freeze({ id: item.id as string | undefined, point, transitInfo });
 }

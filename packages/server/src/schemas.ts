@@ -2,25 +2,21 @@
  * JSON schemas of the API: requests are validated against them, responses are serialised with
  * them (only declared fields leave the service), and the OpenAPI document is generated from them.
  */
+import { CURVE_NAME } from '@blindpseudo/core';
+import { type Static, Type } from '@sinclair/typebox';
 import { ACCESS_RULE_OPERATIONS } from './config.js';
 
 export const MAX_INPUTS = 10;
 
-const coordinate = {
-  type: 'string',
+const coordinate = Type.String({
   minLength: 1,
   maxLength: 88,
   description: 'Standard Base64 of the big-endian coordinate (66 bytes in responses; 1 to 66 accepted)',
-} as const;
+});
 
-const id = { type: 'string', minLength: 1, maxLength: 200, description: 'Caller-chosen request id (UUID)' } as const;
-const transitInfo = {
-  type: 'string',
-  minLength: 1,
-  maxLength: 8192,
-  description: 'Compact JWE hiding the scalar s',
-} as const;
-const crv = { type: 'string', enum: ['P-521'] } as const;
+const id = Type.String({ minLength: 1, maxLength: 200, description: 'Caller-chosen request id (UUID)' });
+const transitInfo = Type.String({ minLength: 1, maxLength: 8192, description: 'Compact JWE hiding the scalar s' });
+const crv = Type.Unsafe<typeof CURVE_NAME>({ type: 'string', enum: [CURVE_NAME] });
 const seconds = { type: 'integer', description: 'Seconds since the epoch' } as const;
 
 export const domainKeyParam = {
@@ -42,45 +38,42 @@ export const convertParams = {
 } as const;
 
 /** `{id, crv, x, y}`: a blinded point r·X. */
-export const pseudonymizeRequest = {
-  $id: 'PseudonymizeRequest',
-  type: 'object',
-  required: ['crv', 'x', 'y'],
-  properties: { id, crv, x: coordinate, y: coordinate },
-} as const;
+export const pseudonymizeRequest = Type.Object(
+  { id: Type.Optional(id), crv, x: coordinate, y: coordinate },
+  { $id: 'PseudonymizeRequest' },
+);
+export type PseudonymizeRequest = Static<typeof pseudonymizeRequest>;
 
 /** `{id, crv, x, y, transitInfo}`: a blinded pseudonym in transit. */
-export const identifyRequest = {
-  $id: 'IdentifyRequest',
-  type: 'object',
-  required: ['crv', 'x', 'y', 'transitInfo'],
-  properties: { id, crv, x: coordinate, y: coordinate, transitInfo },
-} as const;
+export const identifyRequest = Type.Object(
+  { id: Type.Optional(id), crv, x: coordinate, y: coordinate, transitInfo },
+  { $id: 'IdentifyRequest' },
+);
+export type IdentifyRequest = Static<typeof identifyRequest>;
 
 /** Like identify; without transitInfo the point is a blinded pseudonym at rest of `from`. */
-export const convertRequest = {
-  $id: 'ConvertRequest',
-  type: 'object',
-  required: ['crv', 'x', 'y'],
-  properties: { id, crv, x: coordinate, y: coordinate, transitInfo },
-} as const;
+export const convertRequest = Type.Object(
+  { id: Type.Optional(id), crv, x: coordinate, y: coordinate, transitInfo: Type.Optional(transitInfo) },
+  { $id: 'ConvertRequest' },
+);
+export type ConvertRequest = Static<typeof convertRequest>;
 
 /** `{inputs: [...]}` with 1 to 10 items; an item may also be a JSON string holding the object. */
-export const multipleRequest = {
-  $id: 'MultipleRequest',
-  type: 'object',
-  required: ['inputs'],
-  properties: {
-    id,
-    inputs: {
-      type: 'array',
-      minItems: 1,
-      maxItems: MAX_INPUTS,
-      // Any item is accepted here and checked on its own: one bad item does not fail the others.
-      items: { description: 'A single-call body, as an object or as a JSON string holding it' },
-    },
+export const multipleRequest = Type.Object(
+  {
+    id: Type.Optional(id),
+    // Any item is accepted here and checked on its own: one bad item does not fail the others.
+    inputs: Type.Array(
+      Type.Unknown({ description: 'A single-call body, as an object or as a JSON string holding it' }),
+      {
+        minItems: 1,
+        maxItems: MAX_INPUTS,
+      },
+    ),
   },
-} as const;
+  { $id: 'MultipleRequest' },
+);
+export type MultipleRequest = Static<typeof multipleRequest>;
 
 const transitResultProperties = {
   id,

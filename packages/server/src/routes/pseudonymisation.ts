@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { CURVE_NAME, type Point, pointToJson } from '@blindpseudo/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../access-rules.js';
-import { type TransitInfoRule, inputId, readInput } from '../inputs.js';
+import { type Input, type TransitInfoRule, inputId, itemValidatorCompiler, readItem } from '../inputs.js';
 import type { Metrics } from '../metrics.js';
 import type { Pseudonymisation, TransitResult } from '../pseudonymisation.js';
 import type { Principal } from '../principals.js';
@@ -110,7 +110,8 @@ export async function pseudonymisationRoutes(
     async (request: FastifyRequest<{ Params: Params }>): Promise<Output> => {
       checkDomains(request.params);
       try {
-        const input = readInput(request.body, op.transitInfo);
+        // The body was read by the item check (itemValidatorCompiler), like each item of a Multiple call.
+        const input = request.body as Input;
         const output = await op.run(request.params, input.point, input.transitInfo, callerOf(request));
         metrics.countItem(op.name, 'success');
         return { id: randomUUID(), inResponseTo: input.id, ...output };
@@ -129,7 +130,7 @@ export async function pseudonymisationRoutes(
       const outputs = await Promise.all(
         body.inputs.map(async (raw, i): Promise<Output> => {
           try {
-            const input = readInput(raw, op.transitInfo, `inputs[${i}]`);
+            const input = readItem(raw, op.transitInfo, `inputs[${i}]`);
             const output = await op.run(request.params, input.point, input.transitInfo, caller);
             metrics.countItem(op.name, 'success');
             return { id: randomUUID(), inResponseTo: input.id, ...output };
@@ -164,6 +165,7 @@ export async function pseudonymisationRoutes(
         body: { $ref: `${body}#` },
         response: responses({ $ref: `${result}#` }),
       },
+      ...(form === single ? { validatorCompiler: itemValidatorCompiler(op.transitInfo) } : {}),
       handler: form(op) as never,
     });
   };
