@@ -20,7 +20,8 @@ async function send(
   body: Uint8Array | string,
   headers: Record<string, string>,
 ): Promise<{ status: number; contentType: string; body: Record<string, unknown> }> {
-  const response = await fetch(target, { method: 'POST', body, headers });
+  // A Buffer is a valid fetch body; the DOM typings only miss its ArrayBufferLike.
+  const response = await fetch(target, { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers });
   const text = await response.text();
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: JSON.parse(text) };
 }
