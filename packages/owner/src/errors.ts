@@ -18,6 +18,8 @@ export const OwnerErrorCodes = {
   INVALID_SECRET_KEY: 'ERR_OWNER_INVALID_SECRET_KEY',
   /** The domain has no active secret key this owner can use: no transit can be made. */
   NO_ACTIVE_KEY: 'ERR_OWNER_NO_ACTIVE_KEY',
+  /** An owner's private key (file or value) cannot be read or used: the message says what was found. */
+  INVALID_OWNER_KEY: 'ERR_OWNER_INVALID_OWNER_KEY',
   /** An owner-scalar key file is malformed. */
   INVALID_OWNER_SCALAR: 'ERR_OWNER_INVALID_OWNER_SCALAR',
   /** Single use was required but the transitInfo carries no `jti` (a non-empty string of at most 256 characters). */

@@ -2,14 +2,24 @@
  * The owner's RSA key pairs: the private keys that unwrap its domains' secret keys, and the
  * public JWKS it must publish at its JWKS URL (`jku`) so that the service wraps keys for it.
  *
- * Private keys come as PKCS#8 PEM, a private JWK, a Node `KeyObject` or an extractable
- * `CryptoKey`; RSA of at least 2048 bits. Each key's `kid` is the one given, else the JWK's,
- * else its RFC 7638 thumbprint. The JWKS is built from an allow-list of public fields
- * (`kty n e kid use alg x5t#S256`), with `x5t#S256` when a certificate is given (the Java client
- * finds its key by that thumbprint).
+ * Private keys come in the forms owners hold them (see `owner-key-forms.ts`): PEM (PKCS#8,
+ * encrypted PKCS#8, PKCS#1, alone or bundled with the certificate), a private JWK (object or
+ * text, with `x5c` if any), PKCS#12 bytes with a password, a Node `KeyObject` or an extractable
+ * `CryptoKey`; RSA of at least 2048 bits. Each key's `kid` is the one given, else the JWK's, else
+ * its RFC 7638 thumbprint. The JWKS is built from an allow-list of public fields (`kty n e kid use
+ * alg x5c x5t#S256`), with `x5c` and `x5t#S256` when the key comes with its certificate (the
+ * Java client finds its key by that thumbprint). A key or certificate that cannot serve throws
+ * an {@link OwnerError} `ERR_OWNER_INVALID_OWNER_KEY` that says what was found.
  */
-import { type CryptoKey, type JWK, calculateJwkThumbprint, exportJWK, importJWK, importPKCS8 } from 'jose';
-import { fromBase64, fromBase64Url, toBase64Url } from '@blindpseudo/core';
+import { type CryptoKey, type JWK, calculateJwkThumbprint, exportJWK, importJWK } from 'jose';
+import { fromBase64, fromBase64Url, toBase64, toBase64Url } from '@blindpseudo/core';
+import {
+  type KeyMaterial,
+  certificateModulus,
+  fromJwkObject,
+  invalidOwnerKey,
+  readKeyMaterial,
+} from './owner-key-forms.js';
 
 export const KEY_ENCRYPTION_ALG = 'RSA-OAEP-256';
 const MIN_MODULUS_BITS = 2048;
@@ -21,14 +31,22 @@ export interface KeyObjectLike {
   export(options: { format: 'jwk' }): JWK;
 }
 
-export type OwnerPrivateKey = string | JWK | KeyObjectLike | CryptoKey;
+export type OwnerPrivateKey = string | Uint8Array | JWK | KeyObjectLike | CryptoKey;
 
 export interface OwnerKeyInput {
-  /** PKCS#8 PEM, private JWK, Node KeyObject, or extractable CryptoKey (RSA ≥ 2048 bits). */
+  /**
+   * The private key (RSA ≥ 2048 bits): PEM text (PKCS#8, encrypted PKCS#8, PKCS#1, optionally
+   * with its certificate), private JWK (object or JSON text), the bytes of a key file (PEM, JWK,
+   * DER or a PKCS#12 keystore), a Node KeyObject, or an extractable CryptoKey.
+   */
   privateKey: OwnerPrivateKey;
+  /** The password of a PKCS#12 keystore or an ENCRYPTED PRIVATE KEY. */
+  password?: string;
+  /** The friendly name of the key to take from a PKCS#12 keystore holding several. */
+  alias?: string;
   /** The key id to publish (default: the JWK's `kid`, else its RFC 7638 thumbprint). */
   kid?: string;
-  /** The key's X.509 certificate (PEM): adds `x5t#S256` to the published key. */
+  /** The key's X.509 certificate (PEM), when it does not come with the key: adds `x5c` and `x5t#S256`. */
   certificate?: string;
 }
 
@@ -40,6 +58,7 @@ export interface PublishedKey {
   readonly kid: string;
   readonly use: 'enc';
   readonly alg: typeof KEY_ENCRYPTION_ALG;
+  readonly x5c?: readonly string[];
   readonly 'x5t#S256'?: string;
 }
 
@@ -64,89 +83,114 @@ function isKeyObject(key: unknown): key is KeyObjectLike {
   );
 }
 
-async function toPrivateJwk(key: OwnerPrivateKey): Promise<JWK> {
-  if (typeof key === 'string') {
-    if (!key.includes('-----BEGIN PRIVATE KEY-----'))
-      throw new TypeError('privateKey PEM must be PKCS#8 (BEGIN PRIVATE KEY)');
-    return exportJWK(await importPKCS8(key, KEY_ENCRYPTION_ALG, { extractable: true }));
-  }
+async function toKeyMaterial(input: OwnerKeyInput): Promise<KeyMaterial> {
+  const key = input.privateKey;
+  if (typeof key === 'string' || key instanceof Uint8Array) return readKeyMaterial(key, input.password, input.alias);
   const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => unknown }).CryptoKey;
   if (CryptoKeyClass !== undefined && key instanceof CryptoKeyClass) {
     if (!(key as CryptoKey).extractable) throw new TypeError('privateKey CryptoKey must be extractable');
-    return exportJWK(key as CryptoKey);
+    return { jwk: await exportJWK(key as CryptoKey), certificates: [] };
   }
   if (isKeyObject(key)) {
     if (key.type !== 'private') throw new TypeError('privateKey KeyObject must be a private key');
-    return key.export({ format: 'jwk' }) as JWK;
+    return { jwk: key.export({ format: 'jwk' }) as JWK, certificates: [] };
   }
-  if (typeof key === 'object' && key !== null) return key as JWK;
-  throw new TypeError('privateKey must be a PEM string, a JWK, a KeyObject or a CryptoKey');
+  if (typeof key === 'object' && key !== null) return fromJwkObject(key);
+  throw new TypeError('privateKey must be a PEM or JWK string, key file bytes, a JWK, a KeyObject or a CryptoKey');
+}
+
+function stripZeros(bytes: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0) i++;
+  return bytes.subarray(i);
 }
 
 function modulusBits(n: Uint8Array): number {
-  let i = 0;
-  while (i < n.length && n[i] === 0) i++;
-  return i === n.length ? 0 : (n.length - i) * 8 - (Math.clz32(n[i]!) - 24);
-}
-
-function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
+  const trimmed = stripZeros(n);
+  return trimmed.length === 0 ? 0 : trimmed.length * 8 - (Math.clz32(trimmed[0]!) - 24);
 }
 
 /** DER of a PEM certificate. */
 function certificateDer(pem: string): Uint8Array {
   const match = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
-  if (!match) throw new TypeError('certificate must be a PEM X.509 certificate');
+  if (!match) throw invalidOwnerKey('the certificate is not a PEM X.509 certificate');
   try {
     return fromBase64(match[1]!.replace(/\s+/g, ''), 'certificate');
-  } catch {
-    throw new TypeError('certificate PEM is not valid Base64');
+  } catch (err) {
+    throw invalidOwnerKey('the certificate PEM is not valid Base64', err);
   }
 }
 
-/** Loads one owner key pair; throws TypeError / RangeError on a key that cannot serve. */
+/** The certificate (DER) for this key among those given, or undefined when none was given. */
+function certificateFor(modulus: Uint8Array, input: OwnerKeyInput, material: KeyMaterial): Uint8Array | undefined {
+  if (input.certificate !== undefined && typeof input.certificate !== 'string') {
+    throw new TypeError('certificate must be a PEM string');
+  }
+  const candidates = input.certificate === undefined ? material.certificates : [certificateDer(input.certificate)];
+  if (candidates.length === 0) return undefined;
+  const wanted = toBase64Url(stripZeros(modulus));
+  const match = candidates.find((der) => certificateModulus(der) === wanted);
+  if (match === undefined) {
+    throw invalidOwnerKey(
+      candidates.length === 1
+        ? 'the certificate is not for this key'
+        : `none of the ${candidates.length} certificates is for this key`,
+    );
+  }
+  return match;
+}
+
+async function sha256Base64Url(bytes: Uint8Array): Promise<string> {
+  return toBase64Url(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', Uint8Array.from(bytes))));
+}
+
+/** The RSA private JWK of a key source, checked: RSA, private, ≥ 2048 bits. */
+function checkedRsaJwk(jwk: JWK): JWK & { n: string; e: string; d: string } {
+  if (jwk.kty !== 'RSA') throw invalidOwnerKey(`found a ${String(jwk.kty)} key; owner keys are RSA`);
+  if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') throw invalidOwnerKey('the RSA JWK has no n or e');
+  if (typeof jwk.d !== 'string') throw invalidOwnerKey('found a public key; the owner needs its private key');
+  return jwk as JWK & { n: string; e: string; d: string };
+}
+
+/** Loads one owner key pair; throws an OwnerError on a key that cannot be read or serve. */
 export async function loadOwnerKey(input: OwnerKeyInput): Promise<OwnerKey> {
   if (typeof input !== 'object' || input === null) throw new TypeError('owner key must be an object');
-  const jwk = await toPrivateJwk(input.privateKey);
-  if (jwk.kty !== 'RSA' || typeof jwk.n !== 'string' || typeof jwk.e !== 'string') {
-    throw new TypeError('owner key must be an RSA key');
-  }
-  if (typeof jwk.d !== 'string') throw new TypeError('owner key must be a private key');
+  const material = await toKeyMaterial(input);
+  const jwk = checkedRsaJwk(material.jwk);
   const modulus = fromBase64Url(jwk.n, 'n');
   if (modulusBits(modulus) < MIN_MODULUS_BITS)
-    throw new RangeError(`owner key must have at least ${MIN_MODULUS_BITS} bits`);
+    throw invalidOwnerKey(`found a ${modulusBits(modulus)}-bit RSA key; owner keys need at least ${MIN_MODULUS_BITS}`);
   const publicJwk = { kty: 'RSA' as const, n: jwk.n, e: jwk.e };
   const kid =
     input.kid ??
     (typeof jwk.kid === 'string' && jwk.kid.length > 0 ? jwk.kid : await calculateJwkThumbprint(publicJwk, 'sha256'));
   if (typeof kid !== 'string' || kid.length === 0) throw new TypeError('kid must be a non-empty string');
 
-  let thumbprint: string | undefined;
-  if (input.certificate !== undefined) {
-    if (typeof input.certificate !== 'string') throw new TypeError('certificate must be a PEM string');
-    const der = certificateDer(input.certificate);
-    // The certificate's SubjectPublicKeyInfo holds the modulus verbatim: a cheap, sure match.
-    let trimmed = modulus;
-    while (trimmed.length > 0 && trimmed[0] === 0) trimmed = trimmed.subarray(1);
-    if (indexOf(der, trimmed) < 0) throw new TypeError('certificate is not for this key');
-    thumbprint = toBase64Url(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', Uint8Array.from(der))));
+  const certificate = certificateFor(modulus, input, material);
+  const thumbprint = certificate === undefined ? undefined : await sha256Base64Url(certificate);
+  const claimed = (jwk as { 'x5t#S256'?: unknown })['x5t#S256'];
+  if (thumbprint !== undefined && claimed !== undefined && claimed !== thumbprint) {
+    throw invalidOwnerKey("the key's x5t#S256 is not the SHA-256 thumbprint of its certificate");
   }
 
   const { kty, n, e, d, p, q, dp, dq, qi } = jwk;
-  const decryptionKey = (await importJWK(
-    { kty, n, e, d, p, q, dp, dq, qi, alg: KEY_ENCRYPTION_ALG },
-    KEY_ENCRYPTION_ALG,
-  )) as CryptoKey;
+  let decryptionKey: CryptoKey;
+  try {
+    decryptionKey = (await importJWK(
+      { kty, n, e, d, p, q, dp, dq, qi, alg: KEY_ENCRYPTION_ALG },
+      KEY_ENCRYPTION_ALG,
+    )) as CryptoKey;
+  } catch (err) {
+    throw invalidOwnerKey('the RSA private key is malformed', err);
+  }
   const publicKey: PublishedKey = Object.freeze({
     ...publicJwk,
     kid,
     use: 'enc' as const,
     alg: KEY_ENCRYPTION_ALG,
-    ...(thumbprint === undefined ? {} : { 'x5t#S256': thumbprint }),
+    ...(certificate === undefined
+      ? {}
+      : { x5c: Object.freeze([toBase64(certificate)]), 'x5t#S256': thumbprint as string }),
   });
   return Object.freeze({ kid, publicKey, decryptionKey });
 }

@@ -4,12 +4,17 @@
  * Authentication is in explicit DEVELOPMENT mode with one generated static token (printed here,
  * warned about at every start) for the principal `demo`, which may call every operation on the
  * demo domains and the admin API. Production configs replace `auth` with jwt and/or mtls.
+ *
+ * The demo owner's key has a self-signed certificate, published in its JWKS as `x5c` and
+ * `x5t#S256` (the certificate's SHA-256 thumbprint) as real eHealth owner JWKS are: the official
+ * Java helper finds its key by that thumbprint and refuses a JWKS without it.
  */
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { type KeyObject, createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import forge from 'node-forge';
 import { DEFAULT_PORT, generateMasterKeyText, validateConfig } from '@blindpseudo/server';
 import { CONFIG_FILE, type CommandContext, DEFAULT_DIR, UsageError, parseOptions } from '../context.js';
 
@@ -24,6 +29,22 @@ const DEMO_DOMAINS = [
   { key: 'therlink_v1', description: 'therapeutic links (demo)' },
   { key: 'research_demo_v1', description: 'research project (demo)', timeToLiveInTransit: 'PT1H' },
 ];
+
+/** A self-signed X.509 certificate (DER) for the demo owner's key, valid for ten years. */
+function selfSignedCertificate(privateKey: KeyObject, commonName: string): Buffer {
+  const key = forge.pki.privateKeyFromPem(privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+  cert.serialNumber = `01${randomBytes(15).toString('hex')}`;
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + 10 * 365 * 86_400_000);
+  const name = [{ name: 'commonName', value: commonName }];
+  cert.setSubject(name);
+  cert.setIssuer(name);
+  cert.setExtensions([{ name: 'keyUsage', keyEncipherment: true, dataEncipherment: true }]);
+  cert.sign(key, forge.md.sha256.create());
+  return Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
+}
 
 export async function init(ctx: CommandContext): Promise<void> {
   const { values } = parseOptions(() =>
@@ -47,7 +68,14 @@ export async function init(ctx: CommandContext): Promise<void> {
 
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
   const kid = randomUUID();
-  const meta = { kid, use: 'enc', alg: 'RSA-OAEP-256' };
+  const certificate = selfSignedCertificate(privateKey, 'blindpseudo demo owner');
+  const meta = {
+    kid,
+    use: 'enc',
+    alg: 'RSA-OAEP-256',
+    x5c: [certificate.toString('base64')],
+    'x5t#S256': createHash('sha256').update(certificate).digest('base64url'),
+  };
   const publicJwk = { ...publicKey.export({ format: 'jwk' }), ...meta };
   const privateJwk = { ...privateKey.export({ format: 'jwk' }), ...meta };
 
@@ -80,13 +108,19 @@ export async function init(ctx: CommandContext): Promise<void> {
   await writeFile(join(dir, 'demo-owner', 'private-jwk.json'), `${JSON.stringify(privateJwk, null, 2)}\n`, {
     mode: 0o600,
   });
+  const base64Lines = certificate
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
+  const certificatePem = `-----BEGIN CERTIFICATE-----\n${base64Lines}\n-----END CERTIFICATE-----\n`;
+  await writeFile(join(dir, 'demo-owner', 'certificate.pem'), certificatePem);
   await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
   ctx.stdout.write(
     [
       `initialised ${dir}`,
       `  config        ${configFile}`,
       `  master key    ${join(dir, 'master.key')} (keep it secret; without it the database is unreadable)`,
-      `  demo owner    ${join(dir, 'demo-owner')} (jku ${DEMO_OWNER_JKU}, private key private-jwk.json)`,
+      `  demo owner    ${join(dir, 'demo-owner')} (jku ${DEMO_OWNER_JKU}, private key private-jwk.json, certificate certificate.pem)`,
       `  domains       ${DEMO_DOMAINS.map((d) => d.key).join(', ')}`,
       `  demo token    ${demoToken}`,
       '                (development mode: principal "demo", every operation on the demo domains and the admin API)',

@@ -11,7 +11,7 @@ import { access, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, isClientError } from '@blindpseudo/client';
-import { Owner, isOwnerError } from '@blindpseudo/owner';
+import { Owner, OwnerErrorCodes, isOwnerError } from '@blindpseudo/owner';
 import {
   type JobProgress,
   MULTIPLIER_CHOICES,
@@ -165,7 +165,7 @@ async function createOwner(
 ): Promise<Owner> {
   const jku = required(values.jku, 'jku');
   const keyFile = await readable(resolve(ctx.cwd, required(values['owner-key'], 'owner-key')), 'the owner key');
-  const privateKey = await readFile(keyFile, 'utf8');
+  const privateKey = new Uint8Array(await readFile(keyFile));
   const token = ctx.env['BLINDPSEUDO_TOKEN'];
   const client = createClient({ baseUrls, ...(token === undefined ? {} : { token: () => token }) });
   const ownerScalar =
@@ -181,6 +181,13 @@ async function createOwner(
       keys: [{ privateKey, ...(values['owner-kid'] === undefined ? {} : { kid: values['owner-kid'] }) }],
     });
   } catch (err) {
+    // A key file that is not a usable key (the messages name no key material).
+    if (isOwnerError(err, OwnerErrorCodes.INVALID_OWNER_KEY)) {
+      throw new ResearchError(
+        ResearchErrorCodes.INVALID_INPUT,
+        `the owner key ${keyFile} ${err.message.replace(/^owner key /, '')}`,
+      );
+    }
     if (isOwnerError(err) || isClientError(err)) {
       throw new ResearchError(ResearchErrorCodes.SERVICE_FAILED, `the owner could not be set up: ${err.message}`);
     }
