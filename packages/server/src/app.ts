@@ -30,13 +30,20 @@ import { selectMultiplier } from './multipliers.js';
 import { Pseudonymisation } from './pseudonymisation.js';
 import { OwnerJwksRefresher } from './owner-jwks-refresh.js';
 import { PROBLEM_CONTENT_TYPE, ProblemError, problem, problemFromError } from './problems.js';
+import { registerCrossSiteRefusal } from './cross-site.js';
 import { registerRequestSecurity } from './request-security.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminAuditRoutes } from './routes/admin-audit.js';
+import { adminOwnerJwksRoutes } from './routes/admin-owner-jwks.js';
+import { adminSessionRoutes } from './routes/admin-session.js';
+import { adminTrafficRoutes } from './routes/admin-traffic.js';
+import { consoleRoutes } from './routes/console.js';
 import { domainDocumentRoutes } from './routes/domain-document.js';
 import { opsRoutes } from './routes/ops.js';
 import { pseudonymisationRoutes } from './routes/pseudonymisation.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import type { Storage } from './storage/storage.js';
+import { TrafficSampler } from './traffic.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -89,6 +96,36 @@ function requestId(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const id = (body as { id?: unknown }).id;
   return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : undefined;
+}
+
+/** The operator console's pages and the admin routes that only it needs (traffic, audit search…). */
+async function registerConsole(
+  app: FastifyInstance,
+  o: {
+    config: ServiceConfig;
+    keystore: Keystore;
+    metrics: Metrics;
+    multiplier: string;
+    ownerJwks: OwnerJwksRefresher;
+    now: () => number;
+  },
+): Promise<void> {
+  const traffic = new TrafficSampler({ metrics: o.metrics, now: o.now });
+  app.addHook('onReady', async () => traffic.start());
+  app.addHook('onClose', async () => traffic.stop());
+  const { storage, domains } = o.keystore;
+  await app.register(adminSessionRoutes);
+  await app.register(adminAuditRoutes, { storage });
+  await app.register(adminOwnerJwksRoutes, { ownerJwks: o.ownerJwks });
+  await app.register(adminTrafficRoutes, {
+    storage,
+    storageKind: o.config.storage.kind,
+    domains,
+    traffic,
+    multiplier: o.multiplier,
+    now: o.now,
+  });
+  await app.register(consoleRoutes);
 }
 
 /** Builds the service. Rejects when the keys cannot be opened (wrong master key, bad JWKS…). */
@@ -190,6 +227,7 @@ async function assemble(
     log: app.log,
     intervalMs: options.ownerJwksRefreshIntervalMs ?? config.ownerJwksRefresh.intervalSeconds * 1000,
     timeoutMs: config.ownerJwksRefresh.timeoutMs,
+    now,
   });
   app.addHook('onClose', async () => ownerJwks.stop());
   const pseudonymisation = new Pseudonymisation(keystore.domains, multiplier, now);
@@ -208,6 +246,7 @@ async function assemble(
     }),
     audit: new AuditLog(keystore.storage, now),
   });
+  registerCrossSiteRefusal(app);
 
   await app.register(swagger, {
     openapi: {
@@ -250,12 +289,14 @@ async function assemble(
   app.addHook('onResponse', async (request, reply) => {
     const operation = request.routeOptions.config.operation ?? 'other';
     metrics.observeRequest(operation, outcomeOf(reply.statusCode), reply.elapsedTime / 1000);
+    if (reply.statusCode === 429) metrics.countRefusal(operation);
   });
 
   await app.register(domainDocumentRoutes, { domains: keystore.domains, access });
   await app.register(pseudonymisationRoutes, { pseudonymisation, metrics, access });
   await app.register(opsRoutes, { storage: keystore.storage, domains: keystore.domains, metrics });
   await app.register(adminRoutes, { storage: keystore.storage, domains: keystore.domains, access, now, ownerJwks });
+  await registerConsole(app, { config, keystore, metrics, multiplier: multiplier.name, ownerJwks, now });
   app.get('/openapi.json', { schema: { hide: true }, config: { operation: 'openapi', access: 'public' } }, async () =>
     app.swagger(),
   );

@@ -5,7 +5,8 @@
  * names or configured domain keys, never request data.
  */
 
-const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Upper bounds (seconds) of the latency histogram's buckets. */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export type RequestOutcome = 'success' | 'client_error' | 'server_error';
 export type ItemOutcome = 'success' | 'problem';
@@ -24,7 +25,21 @@ function labels(pairs: Record<string, string>): string {
     .join(',')}}`;
 }
 
+/** The counters at one moment (for the traffic time series of the admin API). */
+export interface MetricsSnapshot {
+  /** `operation\u0000outcome` → requests. */
+  readonly requests: ReadonlyMap<string, number>;
+  /** `operation\u0000outcome` → items. */
+  readonly items: ReadonlyMap<string, number>;
+  /** operation → cumulative counts per bucket of {@link LATENCY_BUCKETS}, and the total. */
+  readonly latency: ReadonlyMap<string, { readonly counts: readonly number[]; readonly count: number }>;
+  readonly alarms: ReadonlyMap<string, number>;
+  /** operation → requests refused by a rate limit or a daily quota (429). */
+  readonly refusals: ReadonlyMap<string, number>;
+}
+
 export class Metrics {
+  readonly #refusals = new Map<string, number>();
   readonly #requests = new Map<string, number>();
   readonly #items = new Map<string, number>();
   readonly #latency = new Map<string, Histogram>();
@@ -56,6 +71,21 @@ export class Metrics {
     this.#alarms.set(operation, (this.#alarms.get(operation) ?? 0) + 1);
   }
 
+  /** A request refused by the rate limit or a daily quota (429 tooManyRequests). */
+  countRefusal(operation: string): void {
+    this.#refusals.set(operation, (this.#refusals.get(operation) ?? 0) + 1);
+  }
+
+  snapshot(): MetricsSnapshot {
+    return {
+      requests: new Map(this.#requests),
+      items: new Map(this.#items),
+      latency: new Map([...this.#latency].map(([op, h]) => [op, { counts: [...h.counts], count: h.count }])),
+      alarms: new Map(this.#alarms),
+      refusals: new Map(this.#refusals),
+    };
+  }
+
   /** Reading an owner's key set of this domain again failed (the last good keys stay in use). */
   countOwnerJwksRefreshFailure(domain: string): void {
     this.#ownerJwksFailures.set(domain, (this.#ownerJwksFailures.get(domain) ?? 0) + 1);
@@ -79,6 +109,12 @@ export class Metrics {
     );
     for (const [operation, value] of [...this.#alarms].sort(([a], [b]) => a.localeCompare(b)))
       lines.push(`blindpseudo_enumeration_alarms_total${labels({ operation })} ${value}`);
+    lines.push(
+      '# HELP blindpseudo_refusals_total Requests refused by a rate limit or a daily quota, by operation.',
+      '# TYPE blindpseudo_refusals_total counter',
+    );
+    for (const [operation, value] of [...this.#refusals].sort(([a], [b]) => a.localeCompare(b)))
+      lines.push(`blindpseudo_refusals_total${labels({ operation })} ${value}`);
     lines.push(
       "# HELP blindpseudo_owner_jwks_refresh_failures_total Failed refreshes of an owner's JWKS, by domain.",
       '# TYPE blindpseudo_owner_jwks_refresh_failures_total counter',

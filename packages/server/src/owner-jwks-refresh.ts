@@ -39,6 +39,15 @@ export interface DomainOwnersRefresh {
   readonly owners: readonly OwnerKeysRefresh[];
 }
 
+/** What the console shows of a domain's owners' keys: the last refresh, or the keys read at start. */
+export interface DomainOwnersStatus {
+  readonly domain: string;
+  /** When the last refresh ended (ms since the epoch); absent before the first one. */
+  readonly refreshedAt?: number;
+  readonly intervalMs: number;
+  readonly owners: readonly OwnerKeysRefresh[];
+}
+
 export interface OwnerJwksRefresherOptions {
   readonly domains: DomainRegistry;
   readonly metrics: Metrics;
@@ -47,6 +56,8 @@ export interface OwnerJwksRefresherOptions {
   readonly intervalMs: number;
   /** How long one fetch may take. */
   readonly timeoutMs: number;
+  /** Milliseconds since the epoch (default Date.now). */
+  readonly now?: () => number;
 }
 
 function sourceOf(owner: OwnerConfig): OwnerKeySource {
@@ -67,6 +78,8 @@ export class OwnerJwksRefresher {
   readonly #log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
   readonly #intervalMs: number;
   readonly #timeoutMs: number;
+  readonly #now: () => number;
+  readonly #last = new Map<string, { time: number; refresh: DomainOwnersRefresh }>();
   readonly #closing = new AbortController();
   /** One refresh per domain at a time: the next waits for the previous. */
   readonly #running = new Map<string, Promise<DomainOwnersRefresh>>();
@@ -79,6 +92,30 @@ export class OwnerJwksRefresher {
     this.#log = options.log;
     this.#intervalMs = options.intervalMs;
     this.#timeoutMs = options.timeoutMs;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The last refresh of a domain's owners' keys (or the keys in use). Throws UnknownDomainError. */
+  status(domainKey: string): DomainOwnersStatus {
+    const { definition, owners } = this.#domains.owners(domainKey);
+    const last = this.#last.get(domainKey);
+    if (last !== undefined && last.refresh.owners.length === owners.length)
+      return Object.freeze({
+        domain: domainKey,
+        refreshedAt: last.time,
+        intervalMs: this.#intervalMs,
+        owners: last.refresh.owners,
+      });
+    return Object.freeze({
+      domain: domainKey,
+      intervalMs: this.#intervalMs,
+      owners: definition.owners.map((config, i) => ({
+        jku: config.jku,
+        source: sourceOf(config),
+        kids: kidsOf(owners[i]!),
+        changed: false,
+      })),
+    });
   }
 
   /** Starts the periodic refresh (the first one an interval from now: start-up read the keys). */
@@ -119,7 +156,11 @@ export class OwnerJwksRefresher {
     const previous = this.#running.get(domainKey) ?? Promise.resolve(undefined);
     const next = previous
       .catch(() => undefined)
-      .then(() => this.#refreshDomain(domainKey))
+      .then(async () => {
+        const refresh = await this.#refreshDomain(domainKey);
+        this.#last.set(domainKey, { time: this.#now(), refresh });
+        return refresh;
+      })
       .finally(() => {
         if (this.#running.get(domainKey) === next) this.#running.delete(domainKey);
       });

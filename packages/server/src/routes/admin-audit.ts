@@ -1,0 +1,143 @@
+/**
+ * The audit log over the admin API, for the operator console: search with filters and paging
+ * (`GET /admin/v1/audit`), verification of the hash chain naming where it breaks
+ * (`GET /admin/v1/audit/verify`), and export of the matching records as NDJSON with their hashes
+ * (`GET /admin/v1/audit/export`). Records hold no values, points or transitInfo (audit.ts).
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { verifyAuditLog } from '../audit.js';
+import { type AuditFilter, exportAudit, searchAudit } from '../audit-search.js';
+import { ProblemError } from '../problems.js';
+import { responses } from '../schemas.js';
+import type { Storage, StoredAuditRecord } from '../storage/storage.js';
+
+const str = { type: 'string' } as const;
+const int = { type: 'integer' } as const;
+const nullableStr = { type: ['string', 'null'] } as const;
+const filterProperties = {
+  from: { type: 'string', maxLength: 40, description: 'ISO-8601 date-time or ms since the epoch, inclusive' },
+  to: { type: 'string', maxLength: 40, description: 'ISO-8601 date-time or ms since the epoch, exclusive' },
+  principal: { type: 'string', maxLength: 300 },
+  domain: { type: 'string', maxLength: 64 },
+  operation: { type: 'string', maxLength: 64 },
+  outcome: { type: 'string', maxLength: 64, description: 'success, failure, or an outcome (problem type name)' },
+} as const;
+const recordSchema = {
+  type: 'object',
+  properties: {
+    seq: int,
+    time: int,
+    principal: nullableStr,
+    operation: str,
+    domainKey: nullableStr,
+    toDomainKey: nullableStr,
+    items: int,
+    status: int,
+    outcome: str,
+    requestId: str,
+    callerRequestId: nullableStr,
+    peer: nullableStr,
+    prevHash: str,
+    hash: str,
+  },
+} as const;
+const headSchema = { type: 'object', properties: { seq: int, hash: str } } as const;
+
+type FilterQuery = Partial<Record<keyof typeof filterProperties, string>>;
+
+function instant(v: string | undefined, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isSafeInteger(t)) throw new ProblemError('badRequest', `${name} must be an ISO-8601 date-time`);
+  return t;
+}
+
+/** The filter of a query string; empty strings mean "any". */
+export function auditFilter(q: FilterQuery): AuditFilter {
+  const text = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
+  const filter = {
+    from: instant(q.from, 'from'),
+    to: instant(q.to, 'to'),
+    principal: text(q.principal),
+    domain: text(q.domain),
+    operation: text(q.operation),
+    outcome: text(q.outcome),
+  };
+  return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as AuditFilter;
+}
+
+function pageNumber(v: string | undefined, name: string, fallback: number, max: number): number {
+  if (v === undefined) return fallback;
+  if (!/^\d{1,12}$/.test(v) || Number(v) > max)
+    throw new ProblemError('badRequest', `${name} must be an integer from 0 to ${max}`);
+  return Number(v);
+}
+
+async function* ndjson(records: AsyncIterable<StoredAuditRecord>): AsyncGenerator<string> {
+  for await (const r of records) yield `${JSON.stringify(r)}\n`;
+}
+
+export async function adminAuditRoutes(app: FastifyInstance, options: { storage: Storage }): Promise<void> {
+  const { storage } = options;
+  const tags = ['admin'];
+  const base = '/admin/v1/audit';
+  const config = (operation: string) => ({ operation, access: 'admin' as const });
+
+  app.get<{ Querystring: FilterQuery & { after?: string; limit?: string } }>(base, {
+    config: config('admin.searchAudit'),
+    schema: {
+      tags,
+      summary: 'Audit records matching a filter, a page at a time in log order (after: the seq to go on from)',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { ...filterProperties, after: str, limit: str },
+      },
+      response: responses({
+        type: 'object',
+        properties: { records: { type: 'array', items: recordSchema }, next: int, head: headSchema },
+      }),
+    },
+    handler: async (request) => {
+      const filter = auditFilter(request.query);
+      const after = pageNumber(request.query.after, 'after', 0, Number.MAX_SAFE_INTEGER);
+      const limit = Math.max(1, pageNumber(request.query.limit, 'limit', 50, 500));
+      return searchAudit(storage, filter, { after, limit });
+    },
+  });
+
+  app.get(`${base}/verify`, {
+    config: config('admin.verifyAudit'),
+    schema: {
+      tags,
+      summary: 'Verify the hash chain of the whole log; findings name the records where it breaks',
+      response: responses({
+        type: 'object',
+        properties: {
+          ok: { type: 'boolean' },
+          records: int,
+          head: headSchema,
+          findings: { type: 'array', items: str },
+        },
+      }),
+    },
+    handler: async () => verifyAuditLog(storage),
+  });
+
+  app.get<{ Querystring: FilterQuery }>(`${base}/export`, {
+    config: config('admin.exportAudit'),
+    schema: {
+      tags,
+      summary: 'The records matching a filter as NDJSON, with their chain hashes',
+      produces: ['application/x-ndjson'],
+      querystring: { type: 'object', additionalProperties: false, properties: filterProperties },
+    },
+    handler: async (request, reply) => {
+      const filter = auditFilter(request.query);
+      reply.type('application/x-ndjson; charset=utf-8');
+      reply.header('content-disposition', 'attachment; filename="audit.ndjson"');
+      return reply.send(Readable.from(ndjson(exportAudit(storage, filter))));
+    },
+  });
+}

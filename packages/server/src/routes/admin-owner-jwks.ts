@@ -1,0 +1,48 @@
+/**
+ * The state of a domain's owners' key sets over the admin API (`GET
+ * /admin/v1/domains/{domainKey}/owner-jwks`): for each owner its jku, where its keys are read
+ * (fetched, file, inline), the kids in use, and the error of the last refresh if it failed; when
+ * the last refresh ended. Refreshing now is `POST .../owner-jwks/refresh` (routes/admin.ts).
+ * Never key material: kids only.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { OwnerJwksRefresher } from '../owner-jwks-refresh.js';
+import { domainParams, responses } from '../schemas.js';
+
+const str = { type: 'string' } as const;
+
+export async function adminOwnerJwksRoutes(
+  app: FastifyInstance,
+  options: { ownerJwks: OwnerJwksRefresher },
+): Promise<void> {
+  app.get<{ Params: { domainKey: string } }>('/admin/v1/domains/:domainKey/owner-jwks', {
+    config: { operation: 'admin.ownerJwksStatus', access: 'admin' },
+    schema: {
+      tags: ['admin'],
+      summary: "The owners' key sets in use: kids, source, last refresh and its errors (no key material)",
+      params: domainParams,
+      response: responses({
+        type: 'object',
+        properties: {
+          domain: str,
+          refreshedAt: { type: 'integer' },
+          intervalMs: { type: 'integer' },
+          owners: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                jku: str,
+                source: { type: 'string', enum: ['fetched', 'file', 'inline'] },
+                kids: { type: 'array', items: str },
+                changed: { type: 'boolean' },
+                error: str,
+              },
+            },
+          },
+        },
+      }),
+    },
+    handler: async (request) => options.ownerJwks.status(request.params.domainKey),
+  });
+}

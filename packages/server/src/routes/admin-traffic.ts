@@ -1,0 +1,126 @@
+/**
+ * Traffic and health over the admin API, for the operator console: the traffic time series
+ * (`GET /admin/v1/traffic`: per operation items/s, errors/s, refusals/s by rate limits and quotas,
+ * enumeration alarms, latency percentiles; traffic.ts) and the health of storage and keys
+ * (`GET /admin/v1/health`). Counts only: nothing about callers or values.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { DomainRegistry } from '../domains.js';
+import { ProblemError } from '../problems.js';
+import { responses } from '../schemas.js';
+import type { Storage } from '../storage/storage.js';
+import type { TrafficSampler } from '../traffic.js';
+
+export interface AdminTrafficRoutesOptions {
+  storage: Storage;
+  storageKind: string;
+  domains: DomainRegistry;
+  traffic: TrafficSampler;
+  /** The P-521 multiplier in use (native, node, noble). */
+  multiplier: string;
+  now: () => number;
+}
+
+const num = { type: 'number' } as const;
+const int = { type: 'integer' } as const;
+const operationTraffic = {
+  type: 'object',
+  properties: {
+    items: num,
+    itemProblems: num,
+    requests: num,
+    errors: num,
+    refusals: num,
+    alarms: int,
+    latency: { type: 'object', properties: { p50: num, p95: num, p99: num } },
+  },
+} as const;
+
+export async function adminTrafficRoutes(app: FastifyInstance, options: AdminTrafficRoutesOptions): Promise<void> {
+  const { storage, domains, traffic, now } = options;
+  const tags = ['admin'];
+  const config = (operation: string) => ({ operation, access: 'admin' as const });
+
+  app.get<{ Querystring: { since?: string } }>('/admin/v1/traffic', {
+    config: config('admin.traffic'),
+    schema: {
+      tags,
+      summary: 'Traffic per operation over the last minutes, one sample per interval (since: ms since the epoch)',
+      querystring: { type: 'object', additionalProperties: false, properties: { since: { type: 'string' } } },
+      response: responses({
+        type: 'object',
+        properties: {
+          intervalMs: int,
+          samples: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                time: int,
+                seconds: num,
+                operations: { type: 'object', additionalProperties: operationTraffic },
+              },
+            },
+          },
+        },
+      }),
+    },
+    handler: async (request) => {
+      const since = request.query.since;
+      if (since !== undefined && !/^\d{1,15}$/.test(since))
+        throw new ProblemError('badRequest', 'since must be milliseconds since the epoch');
+      return { intervalMs: traffic.intervalMs, samples: traffic.samples(since === undefined ? 0 : Number(since)) };
+    },
+  });
+
+  app.get('/admin/v1/health', {
+    config: config('admin.health'),
+    schema: {
+      tags,
+      summary: 'Storage and key-store health',
+      response: responses({
+        type: 'object',
+        properties: {
+          storage: {
+            type: 'object',
+            properties: { kind: { type: 'string' }, ok: { type: 'boolean' }, pingMs: num, error: { type: 'string' } },
+          },
+          keystore: {
+            type: 'object',
+            properties: {
+              domains: int,
+              activeTransitKeys: int,
+              multiplier: { type: 'string' },
+              ok: { type: 'boolean' },
+            },
+          },
+          audit: { type: 'object', properties: { records: int } },
+        },
+      }),
+    },
+    handler: async () => {
+      const started = now();
+      let storageHealth: object;
+      let records = 0;
+      try {
+        await storage.ping();
+        records = (await storage.getAuditHead())?.seq ?? 0;
+        storageHealth = { kind: options.storageKind, ok: true, pingMs: now() - started };
+      } catch {
+        storageHealth = { kind: options.storageKind, ok: false, error: 'storage is not reachable' };
+      }
+      const keys = domains.keys();
+      const active = keys.filter((k) => domains.transitKeyStatus(k).some((t) => t.active)).length;
+      return {
+        storage: storageHealth,
+        keystore: {
+          domains: keys.length,
+          activeTransitKeys: active,
+          multiplier: options.multiplier,
+          ok: active === keys.length,
+        },
+        audit: { records },
+      };
+    },
+  });
+}
