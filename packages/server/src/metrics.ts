@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics (text exposition format 0.0.4), kept in memory: requests by operation and
  * outcome, items by operation and outcome (a `*Multiple` call has several), and a latency
- * histogram by operation, and failed refreshes of owners' key sets by domain. Labels are fixed
+ * histogram by operation, refusals by rate limits and quotas (429) by operation, and failed
+ * refreshes of owners' key sets by domain; snapshots of the counters feed traffic.ts. Labels are fixed
  * names or configured domain keys, never request data.
  */
 
