@@ -30,7 +30,6 @@ export function LineChart({ title, unit, series }: { title: string; unit: string
   const max = niceMax(Math.max(0, ...all.map((p) => p[1])));
   const x = (t: number): number => PAD.left + ((t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
   const y = (v: number): number => H - PAD.bottom - (v / max) * (H - PAD.top - PAD.bottom);
-  const latest = series.map((s) => `${s.name} ${fmt(s.points[s.points.length - 1]?.[1] ?? 0)} ${unit}`).join(', ');
   const id = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
   return (
     <figure class="chart">
