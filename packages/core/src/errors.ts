@@ -42,6 +42,16 @@ export const ErrorCodes = {
   INVALID_DURATION: 'ERR_PSEUDO_INVALID_DURATION',
   /** An encrypted field (JWE) is malformed, names another key, or could not be decrypted. */
   FIELD_DECRYPTION_FAILED: 'ERR_PSEUDO_FIELD_DECRYPTION_FAILED',
+  /** A domain document is malformed or is not the domain asked for. */
+  INVALID_DOMAIN_DOCUMENT: 'ERR_PSEUDO_INVALID_DOMAIN_DOCUMENT',
+  /** The domain document does not list the reader's JWKS URL, or a secret key has no recipient for it. */
+  SECRET_KEY_NOT_A_RECIPIENT: 'ERR_PSEUDO_SECRET_KEY_NOT_A_RECIPIENT',
+  /** The reader's recipient of a secret key names a key (`kid`) the reader does not hold. */
+  SECRET_KEY_UNKNOWN_READER: 'ERR_PSEUDO_SECRET_KEY_UNKNOWN_READER',
+  /** A secret key could not be decrypted (tampered, or sealed for another private key). */
+  SECRET_KEY_UNWRAP_FAILED: 'ERR_PSEUDO_SECRET_KEY_UNWRAP_FAILED',
+  /** A secret key entry is malformed, or its plaintext is not a 32-byte `oct` JWK for A256GCM. */
+  SECRET_KEY_INVALID: 'ERR_PSEUDO_SECRET_KEY_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -8,8 +8,8 @@ import { assertBigint, assertString } from './assert.js';
 import { bigintToMinimalBytes, bytesToBigint, concatBytes, fromBase64, toBase64 } from './bytes.js';
 import { N } from './curve.js';
 import { ErrorCodes, PseudoError } from './errors.js';
+import { SCALAR_BYTES } from './protocol.js';
 
-const SCALAR_BYTES = 66;
 // n has 521 bits: the top byte of a 66-byte draw keeps only its lowest bit.
 const TOP_MASK = 0x01;
 

@@ -16,13 +16,13 @@
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { assertBytes, assertInteger, assertString } from './assert.js';
 import { ErrorCodes, PseudoError } from './errors.js';
+import { TRANSIT_KEY_BYTES } from './protocol.js';
 import { scalarFromTransitBase64, scalarToTransitBase64 } from './scalar.js';
 
 export const TRANSIT_INFO_ALG = 'dir';
 export const TRANSIT_INFO_ENC = 'A256GCM';
 /** Allowed clock difference when checking iat and exp, in seconds. */
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
-const KEY_BYTES = 32;
 /** Claims the protocol itself sets; custom claims may not replace them. */
 const RESERVED_CLAIMS = new Set(['iat', 'exp', 'scalar', 'Iat', 'Exp', 'Scalar']);
 
@@ -55,10 +55,7 @@ export interface CreateTransitInfoOptions {
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-function assertKey(key: Uint8Array): void {
-  assertBytes(key, 'key');
-  if (key.length !== KEY_BYTES) throw new RangeError('key must be 32 bytes');
-}
+const assertKey = (key: Uint8Array): Uint8Array => assertBytes(key, 'key', TRANSIT_KEY_BYTES);
 
 /** Makes a transitInfo hiding `scalar`. */
 export async function createTransitInfo(options: CreateTransitInfoOptions): Promise<string> {

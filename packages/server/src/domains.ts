@@ -11,35 +11,36 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
 import {
-  CURVE_NAME,
   DEFAULT_CLOCK_SKEW_SECONDS,
+  type DomainAccessRule,
+  type DomainDocumentJson,
+  SCALAR_BYTES,
+  type SealedSecretKey,
+  type SecretKeyRecipient,
+  TRANSIT_KEY_BYTES,
   bigintToBytes,
+  buildDomainDocument,
   bytesToBigint,
   invertScalar,
   parseDuration,
   randomScalar,
+  sealSecretKey,
 } from '@blindpseudo/core';
-import { type AccessRule, type DomainConfig, domainAudience } from './config.js';
+import { type DomainConfig, domainAudience } from './config.js';
 import type { KeyWrapper } from './key-wrap.js';
 import { type ResolvedOwner, resolveOwner } from './owner-jwks.js';
-import { type SecretKeyEntry, type SecretKeyRecipient, encryptTransitKey } from './secret-keys.js';
 import { SERVICE_JWKS_PATH, type ServiceKey } from './service-key.js';
 import type { Storage, StoredDomain, StoredTransitKey } from './storage/storage.js';
 
-const SCALAR_BYTES = 66;
-const TRANSIT_KEY_BYTES = 32;
+/** The domain document, as `GET /pseudo/v1/domains/{domainKey}` returns it (built by core). */
+export type DomainDocument = DomainDocumentJson;
 
-/** The domain document, as `GET /pseudo/v1/domains/{domainKey}` returns it. */
-export interface DomainDocument {
-  readonly domain: string;
-  readonly desc: string;
-  readonly crv: string;
-  readonly audience: string;
-  readonly bufferSize: number;
-  readonly timeToLiveInTransit: string;
-  readonly secretKeys: readonly SecretKeyEntry[];
-  readonly jku: readonly string[];
-  readonly accessRule: AccessRule;
+/** Whom a domain document is for: the access rule it shows, and whether it holds the secret keys. */
+export interface DocumentView {
+  /** Default: the configured rule. */
+  readonly accessRule?: DomainAccessRule;
+  /** Whether the reader may read the secret keys (an owner). Default true. */
+  readonly secretKeys?: boolean;
 }
 
 interface TransitKey {
@@ -65,7 +66,8 @@ interface DomainState {
   domain: Domain;
   owners: readonly ResolvedOwner[];
   transitKeys: TransitKey[];
-  document: Promise<DomainDocument> | undefined;
+  /** The transit keys sealed for the owners and the service, until the keys change. */
+  sealed: Promise<readonly SealedSecretKey[]> | undefined;
 }
 
 /** A domain that does not exist (404 on the API; an error message for the CLI). */
@@ -148,7 +150,7 @@ export class DomainRegistry {
       scalar,
       inverseScalar: invertScalar(scalar),
     });
-    this.#domains.set(definition.key, { domain, owners, transitKeys, document: undefined });
+    this.#domains.set(definition.key, { domain, owners, transitKeys, sealed: undefined });
     await this.#retireExpired(definition.key);
   }
 
@@ -203,7 +205,7 @@ export class DomainRegistry {
     await this.#storage.rotateTransitKey(next, now);
     const state = this.#state(domainKey);
     state.transitKeys = (await this.#storage.listTransitKeys(domainKey)).map((k) => this.#unwrapTransitKey(k));
-    state.document = undefined;
+    state.sealed = undefined;
     await this.#retireExpired(domainKey);
     return next.kid;
   }
@@ -220,7 +222,7 @@ export class DomainRegistry {
       retired.map((k) => k.kid),
     );
     state.transitKeys = state.transitKeys.filter((k) => !retired.includes(k));
-    state.document = undefined;
+    state.sealed = undefined;
   }
 
   #state(domainKey: string): DomainState {
@@ -261,7 +263,7 @@ export class DomainRegistry {
     const state = this.#state(domainKey);
     if (state.domain.definition !== definition || owners.length !== definition.owners.length) return false;
     state.owners = Object.freeze([...owners]);
-    state.document = undefined;
+    state.sealed = undefined;
     return true;
   }
 
@@ -280,45 +282,51 @@ export class DomainRegistry {
     return this.#state(domainKey).transitKeys.find((k) => k.kid === kid)?.key;
   }
 
-  /** The domain document (cached until the keys change). */
-  async document(domainKey: string): Promise<DomainDocument> {
+  /** The domain document for a reader (the sealed secret keys are cached until the keys change). */
+  async document(domainKey: string, view: DocumentView = {}): Promise<DomainDocument> {
     await this.#retireExpired(domainKey);
     const state = this.#state(domainKey);
-    if (state.document === undefined) {
-      state.document = this.#buildDocument(state);
-      state.document.catch(() => {
-        state.document = undefined;
-      });
-    }
-    return state.document;
+    const { domain, owners } = state;
+    const { definition } = domain;
+    return buildDomainDocument({
+      domain: domain.key,
+      desc: definition.description,
+      audience: domain.audience,
+      bufferSize: definition.bufferSize,
+      timeToLiveInTransit: definition.timeToLiveInTransit,
+      secretKeys: view.secretKeys === false ? [] : await this.#sealed(state),
+      jku: owners.map((o) => o.jku),
+      accessRule: view.accessRule ?? definition.accessRule,
+      transitPolicy: definition.transitPolicy,
+    });
   }
 
-  async #buildDocument(state: DomainState): Promise<DomainDocument> {
-    const { domain, owners, transitKeys } = state;
+  #sealed(state: DomainState): Promise<readonly SealedSecretKey[]> {
+    if (state.sealed === undefined) {
+      const sealing = this.#seal(state);
+      state.sealed = sealing;
+      sealing.catch(() => {
+        if (state.sealed === sealing) state.sealed = undefined;
+      });
+    }
+    return state.sealed;
+  }
+
+  async #seal(state: DomainState): Promise<readonly SealedSecretKey[]> {
     const recipients: SecretKeyRecipient[] = [
-      ...owners.flatMap((o) => o.keys.map((key) => ({ jku: o.jku, key }))),
+      ...state.owners.flatMap((o) => o.keys.map((key) => ({ jku: o.jku, key }))),
       { jku: this.serviceJku, key: this.#serviceKey.publicJwk },
     ];
-    const secretKeys = await Promise.all(
-      transitKeys.map(async (k) =>
+    const sealed = await Promise.all(
+      state.transitKeys.map(async (k) =>
         Object.freeze({
           kid: k.kid,
           active: k.deactivatedAt === undefined,
-          encoded: await encryptTransitKey(k.key, recipients),
+          encoded: await sealSecretKey(k.key, recipients),
         }),
       ),
     );
-    return Object.freeze({
-      domain: domain.key,
-      desc: domain.definition.description,
-      crv: CURVE_NAME,
-      audience: domain.audience,
-      bufferSize: domain.definition.bufferSize,
-      timeToLiveInTransit: domain.definition.timeToLiveInTransit,
-      secretKeys: Object.freeze(secretKeys),
-      jku: Object.freeze([...new Set(owners.map((o) => o.jku))]),
-      accessRule: domain.definition.accessRule,
-    });
+    return Object.freeze(sealed);
   }
 
   /** A summary of a domain's transit keys, for operators (no key material). */

@@ -16,7 +16,7 @@ export {
   type DomainDocument,
 } from './domains.js';
 export { MasterKeyError, generateMasterKeyText, loadMasterKey } from './master-key.js';
-export { OwnerJwksError, selectEncryptionKeys, KEY_ENCRYPTION_ALG } from './owner-jwks.js';
+export { OwnerJwksError, selectEncryptionKeys } from './owner-jwks.js';
 export { nodeCryptoMultiplier, multiplyWithNodeCrypto } from './node-multiplier.js';
 export { ProblemKinds, type Problem, type ProblemKind } from './problems.js';
 export { SERVICE_JWKS_PATH } from './service-key.js';

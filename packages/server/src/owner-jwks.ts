@@ -6,12 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { JWK } from 'jose';
+import { KEY_ENCRYPTION_ALG, MIN_RSA_MODULUS_BITS, rsaModulusBits } from '@blindpseudo/core';
 import type { Jwks, OwnerConfig } from './config.js';
 
-export const KEY_ENCRYPTION_ALG = 'RSA-OAEP-256';
 const PUBLIC_FIELDS = ['kty', 'kid', 'use', 'alg', 'n', 'e', 'x5c', 'x5t', 'x5t#S256'] as const;
 const PRIVATE_FIELDS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-const MIN_MODULUS_BITS = 2048;
 /** How long a JWKS fetch may take unless the caller says otherwise. */
 const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
 
@@ -29,12 +28,7 @@ export interface ResolvedOwner {
   readonly keys: readonly JWK[];
 }
 
-function modulusBits(n: string): number {
-  const bytes = Buffer.from(n, 'base64url');
-  let i = 0;
-  while (i < bytes.length && bytes[i] === 0) i++;
-  return bytes.length === i ? 0 : (bytes.length - i) * 8 - Math.clz32(bytes[i]!) + 24;
-}
+const modulusBits = (n: string): number => rsaModulusBits(Buffer.from(n, 'base64url'));
 
 /** The usable public encryption keys of a JWKS, reduced to public fields. */
 export function selectEncryptionKeys(jwks: unknown, where: string): JWK[] {
@@ -54,8 +48,8 @@ export function selectEncryptionKeys(jwks: unknown, where: string): JWK[] {
     if (typeof key.kid !== 'string' || key.kid.length === 0) {
       throw new OwnerJwksError(`${where}: keys[${i}] has no kid (owners find their key by kid)`);
     }
-    if (modulusBits(key.n) < MIN_MODULUS_BITS) {
-      throw new OwnerJwksError(`${where}: keys[${i}] is shorter than ${MIN_MODULUS_BITS} bits`);
+    if (modulusBits(key.n) < MIN_RSA_MODULUS_BITS) {
+      throw new OwnerJwksError(`${where}: keys[${i}] is shorter than ${MIN_RSA_MODULUS_BITS} bits`);
     }
     const publicKey: Record<string, unknown> = {};
     for (const field of PUBLIC_FIELDS) if (key[field] !== undefined) publicKey[field] = key[field];

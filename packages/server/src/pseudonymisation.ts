@@ -12,26 +12,24 @@
  * transitInfo made for the domain, and a transit whose `sub` names someone else is refused (403);
  * with `singleUse` a fresh `jti` is added for the owner's replay store.
  */
-import { randomUUID } from 'node:crypto';
 import {
+  ErrorCodes,
+  type IssuedTransit,
   N,
   type Point,
   type ScalarMultiplier,
-  createTransitInfo,
   invertScalar,
-  openTransitInfo,
+  isPseudoError,
+  issueTransit,
+  openTransit,
   randomScalar,
+  transitPolicyClaims,
 } from '@blindpseudo/core';
 import type { Domain, DomainRegistry } from './domains.js';
 import { ProblemError } from './problems.js';
 
 /** A pseudonym in transit (blinded by the caller) with its transitInfo. */
-export interface TransitResult {
-  readonly point: Point;
-  readonly transitInfo: string;
-  readonly iat: number;
-  readonly exp: number;
-}
+export type TransitResult = IssuedTransit;
 
 const fold = (...scalars: bigint[]): bigint => scalars.reduce((a, b) => (a * b) % N, 1n);
 
@@ -61,31 +59,36 @@ export class Pseudonymisation {
 
   async #transit(domain: Domain, point: Point, factor: bigint, s: bigint, caller: string): Promise<TransitResult> {
     const { kid, key } = await this.#domains.activeTransitKey(domain.key);
-    const iat = this.#seconds();
-    const policy = domain.definition.transitPolicy;
-    const claims = {
-      ...(policy.bindSubject ? { sub: caller } : {}),
-      ...(policy.singleUse ? { jti: randomUUID() } : {}),
-    };
-    const [result, transitInfo] = await Promise.all([
-      this.#multiplier.multiply(point, factor),
-      createTransitInfo({ key, kid, audience: domain.audience, scalar: s, iat, ttlSeconds: domain.ttlSeconds, claims }),
-    ]);
-    return Object.freeze({ point: result, transitInfo, iat, exp: iat + domain.ttlSeconds });
+    return issueTransit({
+      multiplier: this.#multiplier,
+      point,
+      factor,
+      key,
+      kid,
+      audience: domain.audience,
+      scalar: s,
+      iat: this.#seconds(),
+      ttlSeconds: domain.ttlSeconds,
+      claims: transitPolicyClaims(domain.definition.transitPolicy, caller),
+    });
   }
 
   /** Opens a transitInfo of the domain (kid, audience, iat/exp) and applies its subject binding. */
   async #openScalar(domain: Domain, transitInfo: string, caller: string): Promise<bigint> {
-    const opened = await openTransitInfo(transitInfo, {
-      keys: (kid) => this.#domains.transitKey(domain.key, kid),
-      audience: domain.audience,
-      now: this.#seconds(),
-    });
-    const sub = opened.claims.sub;
-    if (domain.definition.transitPolicy.bindSubject && sub !== undefined && sub !== caller) {
-      throw new ProblemError('missingPermission', 'the pseudonym in transit is bound to another subject');
+    try {
+      const opened = await openTransit(transitInfo, {
+        keys: (kid) => this.#domains.transitKey(domain.key, kid),
+        audience: domain.audience,
+        now: this.#seconds(),
+        ...(domain.definition.transitPolicy.bindSubject ? { subject: caller, subjectRule: 'when-bound' } : {}),
+      });
+      return opened.scalar;
+    } catch (err) {
+      if (isPseudoError(err, ErrorCodes.TRANSIT_INFO_CLAIM_MISMATCH)) {
+        throw new ProblemError('missingPermission', 'the pseudonym in transit is bound to another subject');
+      }
+      throw err;
     }
-    return opened.scalar;
   }
 
   /** s⁻¹·k_D·(r·X) with a fresh s. */

@@ -2,11 +2,11 @@
  * JSON schemas of the API: requests are validated against them, responses are serialised with
  * them (only declared fields leave the service), and the OpenAPI document is generated from them.
  */
-import { CURVE_NAME } from '@blindpseudo/core';
+import { CURVE_NAME, MAX_ITEMS_PER_CALL } from '@blindpseudo/core';
 import { type Static, Type } from '@sinclair/typebox';
 import { ACCESS_RULE_OPERATIONS } from './config.js';
 
-export const MAX_INPUTS = 10;
+export const MAX_INPUTS = MAX_ITEMS_PER_CALL;
 
 const coordinate = Type.String({
   minLength: 1,

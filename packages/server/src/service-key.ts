@@ -5,8 +5,8 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
+import { KEY_ENCRYPTION_ALG } from '@blindpseudo/core';
 import type { KeyWrapper } from './key-wrap.js';
-import { KEY_ENCRYPTION_ALG } from './owner-jwks.js';
 import type { Storage } from './storage/storage.js';
 
 export const SERVICE_JWKS_PATH = '/.well-known/jwks.json';
