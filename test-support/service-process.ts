@@ -11,6 +11,8 @@ import type { TestServiceDomain } from '@blindpseudo/server/testing';
 
 export interface ServiceProcess {
   readonly baseUrl: string;
+  /** The child's process id (benchmarks read its CPU time from /proc). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -19,6 +21,8 @@ export async function startServiceProcess(domains: readonly (string | TestServic
   const child = spawn(
     process.execPath,
     [
+      // Extra node flags for the service alone, e.g. SERVICE_NODE_ARGS=--cpu-prof to profile it.
+      ...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '--conditions=source',
       '--import',
       'tsx',
@@ -33,6 +37,7 @@ export async function startServiceProcess(domains: readonly (string | TestServic
   });
   return {
     baseUrl: (JSON.parse(line) as { baseUrl: string }).baseUrl,
+    pid: child.pid!,
     stop: async () => {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');

@@ -9,6 +9,7 @@ import { loadNativeMultiplier } from '@blindpseudo/native-multiplier';
 import { createClient } from '../src/index.js';
 import { loadOfficialHelper, officialHttpClient } from '../../../test-support/official-helper.ts';
 import { startServiceProcess } from '../../../test-support/service-process.ts';
+import { multiplicationMicros, opensslEcdhP521, recordFigures } from '../../../test-support/bench-kit.ts';
 
 process.noDeprecation = true; // the official helper's bn.js uses Buffer()
 const DOMAIN = 'bench_v1';
@@ -59,15 +60,35 @@ try {
     }
   }
   const baseline = best.get(contenders[1]![0])!;
-  console.log(`pseudonymize round trips, client side, best of ${ROUNDS} runs of ${N} (service in another process)\n`);
+  const mult = multiplicationMicros();
+  console.log(`pseudonymize round trips, client side, best of ${ROUNDS} runs of ${N} (service in another process)`);
+  console.log(`openssl speed ecdhp521 (same run): ${Math.round(opensslEcdhP521())} ops/s = ${mult.toFixed(0)} µs\n`);
   console.log(
-    `${'client'.padEnd(38)} ${'CPU ms/op'.padStart(10)} ${'wall ms/op'.padStart(11)} ${'CPU vs official'.padStart(16)}`,
+    `${'client'.padEnd(40)} ${'CPU ms/op'.padStart(10)} ${'multiplications'.padStart(16)} ${'wall ms/op'.padStart(11)} ${'CPU vs official'.padStart(16)}`,
   );
   for (const [name] of contenders) {
     const s = best.get(name)!;
+    const multiplications = (s.cpuMs * 1000) / mult;
+    const versusOfficial = s.cpuMs / baseline.cpuMs;
     console.log(
-      `${name.padEnd(38)} ${s.cpuMs.toFixed(2).padStart(10)} ${s.wallMs.toFixed(2).padStart(11)} ${`${(s.cpuMs / baseline.cpuMs).toFixed(2)}×`.padStart(16)}`,
+      `${name.padEnd(40)} ${s.cpuMs.toFixed(2).padStart(10)} ${multiplications.toFixed(1).padStart(16)} ${s.wallMs.toFixed(2).padStart(11)} ${`${versusOfficial.toFixed(2)}×`.padStart(16)}`,
     );
+    recordFigures([
+      {
+        bench: 'client',
+        figure: `${name}: CPU per pseudonymize round trip`,
+        value: Number(s.cpuMs.toFixed(3)),
+        unit: 'ms',
+        ratio: Number(multiplications.toFixed(2)),
+        ratioUnit: 'multiplications',
+      },
+      {
+        bench: 'client',
+        figure: `${name}: CPU vs the official helper`,
+        value: Number(versusOfficial.toFixed(3)),
+        unit: '×',
+      },
+    ]);
   }
 } finally {
   await service.stop();

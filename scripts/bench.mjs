@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// npm run bench [-- --research N] [--compare previous-bench-results.json]
+// Runs every benchmark in one run, on one yardstick (`openssl speed ecdhp521`, measured once here
+// and handed to each bench), and writes bench-results.json (every figure) and bench-results.md (a
+// markdown table; with --compare, the previous run's figures beside this one's, as a ratio), so
+// two versions can be compared side by side.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const root = new URL('..', import.meta.url).pathname;
+const { values } = parseArgs({
+  options: { research: { type: 'string', default: '20000' }, compare: { type: 'string' } },
+});
+
+function opensslSpeed() {
+  const out = execFileSync('openssl', ['speed', '-seconds', '3', 'ecdhp521'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const match = /ecdh \(nistp521\)\s+[\d.]+s\s+([\d.]+)/.exec(out);
+  if (!match) throw new Error('could not read `openssl speed ecdhp521`');
+  return Number(match[1]);
+}
+
+const openssl = opensslSpeed();
+const dir = mkdtempSync(join(tmpdir(), 'blindpseudo-bench-'));
+const resultsFile = join(dir, 'figures.ndjson');
+writeFileSync(resultsFile, '');
+const benches = [
+  ['service', 'packages/server/bench/service.bench.ts', []],
+  ['client', 'packages/client/bench/client.bench.ts', []],
+  ['research', 'packages/research/bench/research.bench.ts', [values.research]],
+];
+let failed = 0;
+console.log(`openssl speed ecdhp521: ${Math.round(openssl)} ops/s (one core), the yardstick of this run\n`);
+for (const [name, file, args] of benches) {
+  console.log(`── bench:${name} ──`);
+  const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', file, ...args], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_OPENSSL_ECDHP521: String(openssl), BENCH_RESULTS_FILE: resultsFile },
+  });
+  if (run.status !== 0) failed++;
+  console.log();
+}
+const figures = readFileSync(resultsFile, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l));
+rmSync(dir, { recursive: true, force: true });
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim(),
+  opensslEcdhP521: Math.round(openssl),
+  figures,
+};
+writeFileSync(join(root, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+const previous =
+  values.compare && existsSync(values.compare) ? JSON.parse(readFileSync(values.compare, 'utf8')) : undefined;
+const key = (f) => `${f.bench}|${f.figure}`;
+const before = new Map((previous?.figures ?? []).map((f) => [key(f), f]));
+const show = (f) => (f ? `${f.value} ${f.unit}${f.ratio !== undefined ? ` (${f.ratio} ${f.ratioUnit})` : ''}` : '—');
+const header = previous
+  ? `| bench | figure | ${previous.commit} (openssl ${previous.opensslEcdhP521}/s) | ${results.commit} (openssl ${results.opensslEcdhP521}/s) | now ÷ before |\n|---|---|---|---|---|`
+  : `| bench | figure | ${results.commit} (openssl ${results.opensslEcdhP521}/s) |\n|---|---|---|`;
+const rows = figures.map((f) => {
+  if (!previous) return `| ${f.bench} | ${f.figure} | ${show(f)} |`;
+  const old = before.get(key(f));
+  const ratio = old ? (f.ratio !== undefined && old.ratio ? f.ratio / old.ratio : f.value / old.value) : NaN;
+  return `| ${f.bench} | ${f.figure} | ${show(old)} | ${show(f)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : '—'} |`;
+});
+const table = `${header}\n${rows.join('\n')}\n`;
+writeFileSync(join(root, 'bench-results.md'), table);
+console.log(table);
+console.log(`written: bench-results.json, bench-results.md${failed ? ` — ${failed} bench(es) failed` : ''}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,73 @@
+/**
+ * What every benchmark shares: the machine's yardstick (`openssl speed ecdhp521`, measured once per
+ * `npm run bench` and handed to each bench through the environment, so all figures of one run
+ * share it), a process's CPU time read from /proc (all its threads, libuv's pool included), and
+ * the figures a bench records for `npm run bench` to gather into bench-results.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, readFileSync } from 'node:fs';
+
+/** One figure of a bench, with the unit it is in and, where the issue sets one, its goal. */
+export interface BenchFigure {
+  readonly bench: string;
+  readonly figure: string;
+  readonly value: number;
+  readonly unit: string;
+  /** The same figure as the ratio its goal is written in (multiplications, efficiency, …). */
+  readonly ratio?: number;
+  readonly ratioUnit?: string;
+}
+
+let openssl: number | undefined;
+
+/** P-521 ECDH operations per second of one core, from `openssl speed -seconds 3 ecdhp521`. */
+export function opensslEcdhP521(): number {
+  if (openssl !== undefined) return openssl;
+  const given = Number(process.env.BENCH_OPENSSL_ECDHP521);
+  if (Number.isFinite(given) && given > 0) return (openssl = given);
+  const speed = execFileSync('openssl', ['speed', '-seconds', '3', 'ecdhp521'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const match = /ecdh \(nistp521\)\s+[\d.]+s\s+([\d.]+)/.exec(speed);
+  if (!match) throw new Error('could not read `openssl speed ecdhp521`');
+  return (openssl = Number(match[1]));
+}
+
+/** Microseconds of one P-521 multiplication by OpenSSL on this machine, this run. */
+export function multiplicationMicros(): number {
+  return 1e6 / opensslEcdhP521();
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** CPU time (user + system, every thread) of a process so far, in microseconds, from /proc. */
+export function processCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) start at ") ".
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1e6) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** The peak resident set size of a process so far, in MB, from /proc. */
+export function processPeakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** Records figures for `npm run bench` (a no-op when a bench runs alone), and returns them. */
+export function recordFigures(figures: readonly BenchFigure[]): readonly BenchFigure[] {
+  const file = process.env.BENCH_RESULTS_FILE;
+  if (file) for (const f of figures) appendFileSync(file, `${JSON.stringify(f)}\n`);
+  return figures;
+}
+
+/** The p-th percentile (0–100) of a list of numbers. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
