@@ -20,7 +20,6 @@ export function Login({ notice, onSignedIn }: { notice: string | undefined; onSi
     setCredential(c);
     try {
       const session = await getJson<Session>('/admin/v1/session');
-      setToken('');
       onSignedIn(session);
     } catch (e) {
       clearCredential();
@@ -30,6 +29,7 @@ export function Login({ notice, onSignedIn }: { notice: string | undefined; onSi
           : describeError(e),
       );
     } finally {
+      setToken('');
       setBusy(false);
     }
   };

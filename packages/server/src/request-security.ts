@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessControl } from './access-rules.js';
 import type { AuditLog } from './audit.js';
 import type { Authenticator } from './authentication.js';
-import type { QuotaOperation } from './config.js';
+import { DOMAIN_KEY_PATTERN, type QuotaOperation } from './config.js';
 import type { DomainRegistry } from './domains.js';
 import type { Quotas, RateLimiter } from './limits.js';
 import { type Principal, isAdmin } from './principals.js';
@@ -58,6 +58,17 @@ const MAX_AUDITED_PARAM = 64;
 function param(request: FastifyRequest, name: string): string | null {
   const v = (request.params as Record<string, unknown> | undefined)?.[name];
   return typeof v === 'string' && v.length > 0 ? v.slice(0, MAX_AUDITED_PARAM) : null;
+}
+
+/**
+ * The domain an admin call acts on when it names it in the body (grants name `domain`, a new
+ * domain its `key`), so that auditors find access changes by domain like everything else.
+ */
+function adminBodyDomain(request: FastifyRequest): string | null {
+  if (request.routeOptions.config.access !== 'admin') return null;
+  const body = request.body as { domain?: unknown; key?: unknown } | undefined | null;
+  const v = body?.domain ?? body?.key;
+  return typeof v === 'string' && DOMAIN_KEY_PATTERN.test(v) ? v : null;
 }
 
 function itemCount(request: FastifyRequest): number {
@@ -119,7 +130,7 @@ export function registerRequestSecurity(app: FastifyInstance, options: RequestSe
       await audit.append({
         principal: request.principal?.id ?? null,
         operation: request.routeOptions.config.operation ?? 'other',
-        domainKey: param(request, 'domainKey'),
+        domainKey: param(request, 'domainKey') ?? adminBodyDomain(request),
         toDomainKey: param(request, 'toDomainKey'),
         items: itemCount(request),
         status: reply.statusCode,

@@ -80,6 +80,16 @@ describe('admin API for the operator console', () => {
     assert.equal((await as(admin, '/admin/v1/audit?limit=5000')).statusCode, 400);
   });
 
+  it('records the domain that an admin call names in its body (grants, new domains)', async () => {
+    const headers = { authorization: `Bearer ${admin}` };
+    const grant = { domain: 'd2', operation: 'identify', subject: 'principal:carol' };
+    const res = await svc.app.inject({ method: 'POST', url: '/admin/v1/accessGrants', headers, payload: grant });
+    assert.equal(res.statusCode, 200);
+    const found = (await as(admin, '/admin/v1/audit?domain=d2&operation=admin.grantAccess')).json();
+    assert.equal(found.records.length, 1);
+    assert.equal(found.records[0].domainKey, 'd2');
+  });
+
   it('verifies the chain and names the record where it breaks; exports NDJSON with hashes', async () => {
     const ok = (await as(admin, '/admin/v1/audit/verify')).json();
     assert.equal(ok.ok, true);

@@ -144,7 +144,9 @@ function Matrices(props: { access: AccessGrants; principals: Principal[]; onChan
           ))}
         </tbody>
       </table>
-      <label for="matrix-domain">Domain of the matrix</label>
+      <label for="matrix-domain" class="before-control">
+        Domain of the matrix
+      </label>
       <select id="matrix-domain" value={domain} onChange={(e) => setChosen((e.target as HTMLSelectElement).value)}>
         {domains.map((d) => (
           <option key={d} value={d}>
@@ -167,6 +169,10 @@ export function AccessPage() {
   return (
     <>
       <h1>Access</h1>
+      <Section title="Access matrix">
+        <ErrorText error={access.error} />
+        {access.data !== undefined && <Matrices access={access.data} principals={list} onChanged={reload} />}
+      </Section>
       <Section title="Principals">
         <ErrorText error={principals.error} />
         <PrincipalTable principals={list} onChanged={reload} />
@@ -176,10 +182,6 @@ export function AccessPage() {
       </Section>
       <Section title="Revoke a client certificate">
         <RevokeCertificate />
-      </Section>
-      <Section title="Access matrix">
-        <ErrorText error={access.error} />
-        {access.data !== undefined && <Matrices access={access.data} principals={list} onChanged={reload} />}
       </Section>
     </>
   );
