@@ -21,6 +21,7 @@ import { Authenticator } from './authentication.js';
 import { ConfigError, type ServiceConfig } from './config.js';
 import { answerClientError } from './connection-errors.js';
 import { registerCors } from './cors.js';
+import { DEFAULT_DEFINITIONS_POLL_MS, DefinitionsSync } from './definitions-sync.js';
 import type { DomainRegistry } from './domains.js';
 import { type Keystore, openKeystore } from './keystore.js';
 import { Quotas, RateLimiter } from './limits.js';
@@ -70,6 +71,8 @@ export interface BuildAppOptions {
    * `config.ownerJwksRefresh.intervalSeconds` (tests, which cannot wait a minute).
    */
   ownerJwksRefreshIntervalMs?: number;
+  /** Longest time before a change made through another instance is seen (default 1 s). */
+  definitionsPollMs?: number;
 }
 
 /** Log redaction: request bodies, tokens, and anything shaped like a point or a transitInfo. */
@@ -239,7 +242,8 @@ async function assemble(
     access,
     domains: keystore.domains,
     adminGroups: config.auth.adminGroups,
-    rateLimiter: config.limits.rate === undefined ? undefined : new RateLimiter(config.limits.rate, now),
+    rateLimiter:
+      config.limits.rate === undefined ? undefined : new RateLimiter(config.limits.rate, keystore.storage, now),
     quotas: new Quotas(config.limits, keystore.storage, now, (alarm) => {
       metrics.countEnumerationAlarm(alarm.operation);
       app.log.warn(alarm, 'enumeration alarm: a principal passed the daily item threshold');
@@ -300,7 +304,15 @@ async function assemble(
   app.get('/openapi.json', { schema: { hide: true }, config: { operation: 'openapi', access: 'public' } }, async () =>
     app.swagger(),
   );
+  const definitions = new DefinitionsSync({
+    storage: keystore.storage,
+    domains: keystore.domains,
+    log: app.log,
+    pollMs: options.definitionsPollMs ?? DEFAULT_DEFINITIONS_POLL_MS,
+  });
+  app.addHook('onClose', async () => definitions.stop());
   await app.ready();
   ownerJwks.start();
+  await definitions.start();
   return app;
 }

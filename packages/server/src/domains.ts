@@ -88,6 +88,13 @@ export class DomainConflictError extends Error {
   }
 }
 
+const UNKNOWN_KID_RELOAD_MS = 1000;
+
+/** Whether two definitions say the same (both validated, so built in the same member order). */
+function sameDefinition(a: DomainConfig, b: DomainConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 const scalarContext = (domainKey: string): string => `domain-scalar:${domainKey}`;
 const transitKeyContext = (domainKey: string, kid: string): string => `transit-key:${domainKey}:${kid}`;
 
@@ -107,6 +114,8 @@ export class DomainRegistry {
   readonly #publicBaseUrl: string;
   readonly #now: () => number;
   readonly #domains = new Map<string, DomainState>();
+  /** When each domain's transit keys were last read again for an unknown kid (ms). */
+  readonly #reloadedAt = new Map<string, number>();
 
   private constructor(options: DomainRegistryOptions) {
     this.#storage = options.storage;
@@ -176,25 +185,69 @@ export class DomainRegistry {
     // Resolve the owners first: a bad JWKS must not leave a half-made domain.
     await Promise.all(definition.owners.map((o, i) => resolveOwner(o, `domain ${definition.key}: owners[${i}]`)));
     const existing = await this.#storage.getDomain(definition.key);
-    if (existing !== undefined) {
-      if (existing.definition.bufferSize !== definition.bufferSize) {
-        throw new DomainConflictError(
-          `domain ${definition.key}: bufferSize is ${existing.definition.bufferSize} and cannot change (a new bufferSize is a new domain)`,
-        );
-      }
-      await this.#storage.updateDomainDefinition(definition);
-      await this.#load({ ...existing, definition });
-      return 'updated';
-    }
+    if (existing !== undefined) return this.#update(existing, definition);
     const now = this.#now();
     const scalar = randomScalar();
     const scalarBytes = bigintToBytes(scalar, SCALAR_BYTES);
     const wrappedScalar = this.#wrapper.wrap(scalarBytes, scalarContext(definition.key)).toString('base64');
     scalarBytes.fill(0);
     const stored: StoredDomain = { definition, wrappedScalar, createdAt: now };
-    await this.#storage.insertDomain(stored, this.#newTransitKey(definition.key, now));
+    try {
+      await this.#storage.insertDomain(stored, this.#newTransitKey(definition.key, now));
+    } catch (err) {
+      // Another instance created it meanwhile: update that one (its scalar is the domain's).
+      const created = await this.#storage.getDomain(definition.key);
+      if (created === undefined) throw err;
+      return this.#update(created, definition);
+    }
     await this.#load(stored);
     return 'created';
+  }
+
+  async #update(existing: StoredDomain, definition: DomainConfig): Promise<'updated'> {
+    if (existing.definition.bufferSize !== definition.bufferSize) {
+      throw new DomainConflictError(
+        `domain ${definition.key}: bufferSize is ${existing.definition.bufferSize} and cannot change (a new bufferSize is a new domain)`,
+      );
+    }
+    // Unchanged (every instance syncs its config at start): no write, no change for the others to read.
+    if (!sameDefinition(existing.definition, definition)) await this.#storage.updateDomainDefinition(definition);
+    await this.#load({ ...existing, definition });
+    return 'updated';
+  }
+
+  /**
+   * Reads the domains and their transit keys again (another instance or the CLI changed them):
+   * new domains are loaded, changed definitions loaded again (owners' keys resolved again), and
+   * transit keys replaced by the stored ones. One domain failing does not stop the others.
+   */
+  async refresh(): Promise<void> {
+    const failures: unknown[] = [];
+    for (const stored of await this.#storage.listDomains()) {
+      const state = this.#domains.get(stored.definition.key);
+      try {
+        if (state === undefined || !sameDefinition(state.domain.definition, stored.definition))
+          await this.#load(stored);
+        else await this.#reloadTransitKeys(stored.definition.key);
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} domain(s) could not be refreshed`);
+  }
+
+  async #reloadTransitKeys(domainKey: string): Promise<void> {
+    const state = this.#state(domainKey);
+    this.#reloadedAt.set(domainKey, this.#now());
+    const stored = await this.#storage.listTransitKeys(domainKey);
+    const held = state.transitKeys;
+    if (
+      stored.length === held.length &&
+      stored.every((k, i) => k.kid === held[i]!.kid && k.deactivatedAt === held[i]!.deactivatedAt)
+    )
+      return;
+    state.transitKeys = stored.map((k) => this.#unwrapTransitKey(k));
+    state.sealed = undefined;
   }
 
   /** Makes a new transit key active; the previous ones keep opening transits until they retire. */
@@ -279,6 +332,11 @@ export class DomainRegistry {
   /** The transit key with this kid, if it is not retired. */
   async transitKey(domainKey: string, kid: string): Promise<Uint8Array | undefined> {
     await this.#retireExpired(domainKey);
+    const held = this.#state(domainKey).transitKeys.find((k) => k.kid === kid);
+    if (held !== undefined) return held.key;
+    // Maybe made by another instance a moment ago: read the keys again, at most once a second.
+    if (this.#now() - (this.#reloadedAt.get(domainKey) ?? 0) < UNKNOWN_KID_RELOAD_MS) return undefined;
+    await this.#reloadTransitKeys(domainKey);
     return this.#state(domainKey).transitKeys.find((k) => k.kid === kid)?.key;
   }
 

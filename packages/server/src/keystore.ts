@@ -33,21 +33,25 @@ export async function openKeystore(
   const { key, warnings } = await loadMasterKey(config.masterKey, options.env);
   const storage: Storage = openStorage(config.storage);
   try {
-    await storage.migrate();
     const wrapper = new KeyWrapper(key);
     key.fill(0);
-    await bindMasterKey(storage, wrapper);
-    const serviceKey = await loadOrCreateServiceKey(storage, wrapper, now());
-    const domains = await DomainRegistry.open({
-      storage,
-      wrapper,
-      serviceKey,
-      publicBaseUrl: config.publicBaseUrl,
-      now,
+    // Instances starting together on one empty database: one of them sets it up, then the others.
+    const domains = await storage.exclusively(async () => {
+      await storage.migrate();
+      await bindMasterKey(storage, wrapper);
+      const serviceKey = await loadOrCreateServiceKey(storage, wrapper, now());
+      const registry = await DomainRegistry.open({
+        storage,
+        wrapper,
+        serviceKey,
+        publicBaseUrl: config.publicBaseUrl,
+        now,
+      });
+      if (options.syncConfigDomains) {
+        for (const definition of config.domains) await registry.createOrUpdate(definition);
+      }
+      return registry;
     });
-    if (options.syncConfigDomains) {
-      for (const definition of config.domains) await domains.createOrUpdate(definition);
-    }
     return Object.freeze({ storage, domains, warnings, close: () => storage.close() });
   } catch (err) {
     await storage.close();

@@ -1,64 +1,40 @@
 /**
- * Per-principal limits: a request rate (token bucket, in memory) and daily quotas of items per
- * operation (counted in storage, so they survive restarts; days are UTC). Both refuse with 429
- * `tooManyRequests` and `Retry-After`. Volumes are also watched for enumeration: when a
- * principal's items of one operation in a day pass the configured threshold, an alarm is raised
- * once (a log line and a metric, naming the principal and the operation, never values).
+ * Per-principal limits: a request rate (token bucket) and daily quotas of items per operation
+ * (days are UTC), both counted in storage, so that they survive restarts and hold across
+ * instances. Both refuse with 429 `tooManyRequests` and `Retry-After`. Volumes are also watched
+ * for enumeration: when a principal's items of one operation in a day pass the configured
+ * threshold, an alarm is raised once for the whole service (the crossing is decided by the
+ * storage's atomic count), as a log line and a metric naming the principal and the operation,
+ * never values.
  */
 import type { QuotaOperation, ServiceConfig } from './config.js';
 import { ProblemError } from './problems.js';
 import type { Storage } from './storage/storage.js';
 
 const DAY_MS = 86_400_000;
-/** Buckets kept in memory at most; full (idle) buckets are dropped first. */
-const MAX_BUCKETS = 100_000;
 
-interface Bucket {
-  tokens: number;
-  updatedAt: number;
-}
-
-/** Token bucket per principal: `burst` tokens, refilled at `requestsPerSecond`. */
+/**
+ * Token bucket per principal: `burst` tokens, refilled at `requestsPerSecond`. The buckets are
+ * in storage, so the limit holds for the whole service however many instances answer.
+ */
 export class RateLimiter {
-  readonly #rate: number;
-  readonly #burst: number;
+  readonly #limit: { perSecond: number; burst: number };
+  readonly #storage: Storage;
   readonly #now: () => number;
-  readonly #buckets = new Map<string, Bucket>();
 
-  constructor(config: { requestsPerSecond: number; burst: number }, now: () => number) {
-    this.#rate = config.requestsPerSecond;
-    this.#burst = config.burst;
+  constructor(config: { requestsPerSecond: number; burst: number }, storage: Storage, now: () => number) {
+    this.#limit = Object.freeze({ perSecond: config.requestsPerSecond, burst: config.burst });
+    this.#storage = storage;
     this.#now = now;
   }
 
   /** Takes one token; throws 429 when there is none. */
-  take(principalId: string): void {
-    const now = this.#now();
-    let bucket = this.#buckets.get(principalId);
-    if (bucket === undefined) {
-      if (this.#buckets.size >= MAX_BUCKETS) this.#evict(now);
-      bucket = { tokens: this.#burst, updatedAt: now };
-      this.#buckets.set(principalId, bucket);
-    }
-    bucket.tokens = Math.min(this.#burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.#rate);
-    bucket.updatedAt = now;
-    if (bucket.tokens < 1) {
-      const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / this.#rate));
-      throw new ProblemError('tooManyRequests', `more than ${this.#rate} requests per second`, {
-        'retry-after': String(retryAfter),
+  async take(principalId: string): Promise<void> {
+    const { taken, retryAfterSeconds } = await this.#storage.takeRateToken(principalId, this.#limit, this.#now());
+    if (!taken) {
+      throw new ProblemError('tooManyRequests', `more than ${this.#limit.perSecond} requests per second`, {
+        'retry-after': String(retryAfterSeconds),
       });
-    }
-    bucket.tokens -= 1;
-  }
-
-  #evict(now: number): void {
-    for (const [id, b] of this.#buckets) {
-      if (b.tokens + ((now - b.updatedAt) / 1000) * this.#rate >= this.#burst) this.#buckets.delete(id);
-    }
-    // Still full of active principals: drop the oldest.
-    for (const id of this.#buckets.keys()) {
-      if (this.#buckets.size < MAX_BUCKETS) break;
-      this.#buckets.delete(id);
     }
   }
 }

@@ -99,7 +99,7 @@ export function registerRequestSecurity(app: FastifyInstance, options: RequestSe
     if (routeAccess === 'public') return;
     const principal = await authenticator.authenticate(request);
     request.principal = principal;
-    rateLimiter?.take(principal.id);
+    await rateLimiter?.take(principal.id);
     if (routeAccess === 'authenticated') return;
     if (routeAccess === 'admin') {
       if (!isAdmin(principal, options.adminGroups))

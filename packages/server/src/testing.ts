@@ -97,6 +97,8 @@ export interface StartTestServiceOptions {
    * replaces its intervalSeconds (at least 60 in a config) so that tests see periodic refreshes.
    */
   ownerJwksRefresh?: { intervalMs?: number; timeoutMs?: number };
+  /** `config.publicBaseUrl` (instances behind one address share it). Default: this instance's origin. */
+  publicBaseUrl?: string;
   /** `config.storage` (e.g. `{ postgres: { url } }`). Default: SQLite in dataDir. */
   storage?: Record<string, unknown>;
 }
@@ -164,7 +166,7 @@ export async function startTestService(options: StartTestServiceOptions): Promis
   const openAccess = Object.fromEntries(ALL_OPERATIONS.map((op) => [op, ['*']]));
   const config = validateConfig(
     {
-      publicBaseUrl: origin,
+      publicBaseUrl: options.publicBaseUrl ?? origin,
       listen: { host: '127.0.0.1', port },
       storage: options.storage ?? { kind: 'sqlite', file: 'blindpseudo.db' },
       masterKey: { file: 'master.key' },

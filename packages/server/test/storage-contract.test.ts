@@ -19,6 +19,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 storageContract({
   name: 'sqlite',
   skip: undefined,
+  sharedByProcesses: false,
   open: async () => new SqliteStorage(join(dir, `${++files}.db`)),
 });
 
@@ -29,6 +30,7 @@ after(async () => (await cluster)?.stop());
 storageContract({
   name: 'postgres',
   skip: pgSkip,
+  sharedByProcesses: true,
   open: async () => {
     cluster ??= startPostgres();
     const url = await (await cluster).createDatabase();

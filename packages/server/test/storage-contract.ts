@@ -12,6 +12,8 @@ export interface Backend {
   readonly name: string;
   /** Why this backend cannot run here (the suite is skipped with it), or undefined. */
   readonly skip: string | undefined;
+  /** Whether several processes share it (PostgreSQL); SQLite's set-up is the cluster primary's. */
+  readonly sharedByProcesses: boolean;
   /** A new, empty storage (not migrated yet). */
   open(): Promise<Storage>;
 }
@@ -175,6 +177,50 @@ export function storageContract(backend: Backend): void {
     );
     assert.equal(results.filter((r) => r.counted).length, 10);
     assert.deepEqual(await s.addUsage('p', 'pseudonymize', '2026-01-02', 11, 10), { counted: false, total: 0 });
+  });
+
+  it('the definitions version grows with every change to domains and transit keys, not with other changes', async (s) => {
+    const v0 = await s.definitionsVersion();
+    await s.insertDomain({ definition: domain('v'), wrappedScalar: 's', createdAt: 1 }, transitKey('v', 'k0', 1));
+    const v1 = await s.definitionsVersion();
+    await s.updateDomainDefinition(domain('v', 'changed'));
+    const v2 = await s.definitionsVersion();
+    await s.rotateTransitKey(transitKey('v', 'k1', 2), 2);
+    const v3 = await s.definitionsVersion();
+    assert.ok(v0 < v1 && v1 < v2 && v2 < v3, `${v0} < ${v1} < ${v2} < ${v3}`);
+    await s.savePrincipal({ id: 'p', description: '', groups: [] }, 3);
+    await s.setMeta('m', 'x');
+    assert.equal(await s.definitionsVersion(), v3);
+  });
+
+  it('rate tokens: a burst, then one per 1/perSecond, never more, even taken concurrently', async (s) => {
+    const limit = { perSecond: 2, burst: 3 };
+    const first = await Promise.all(Array.from({ length: 5 }, () => s.takeRateToken('p', limit, 1000)));
+    assert.equal(first.filter((r) => r.taken).length, 3);
+    assert.deepEqual(
+      first.find((r) => !r.taken),
+      { taken: false, retryAfterSeconds: 1 },
+    );
+    assert.equal((await s.takeRateToken('p', limit, 1400)).taken, false);
+    assert.equal((await s.takeRateToken('p', limit, 1500)).taken, true);
+    assert.equal((await s.takeRateToken('p', limit, 1500)).taken, false);
+    assert.equal((await s.takeRateToken('q', limit, 1500)).taken, true);
+    // A clock behind the last refill adds nothing.
+    assert.equal((await s.takeRateToken('p', limit, 1000)).taken, false);
+  });
+
+  it('exclusively runs one set-up at a time (backends shared by processes)', async (s) => {
+    if (!backend.sharedByProcesses) return;
+    let running = 0;
+    let most = 0;
+    const work = async (): Promise<void> => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      running -= 1;
+    };
+    await Promise.all([s.exclusively(work), s.exclusively(work), s.exclusively(work)]);
+    assert.equal(most, 1);
   });
 
   it('audit records chain in order, also when appended concurrently', async (s) => {

@@ -40,18 +40,73 @@ function ssl(tls: PostgresConfig['tls']): pg.PoolConfig['ssl'] {
   };
 }
 
-/** The pool's settings. Reads the TLS files now (a missing file names its config path). */
-export function poolConfig(config: PostgresConfig): pg.PoolConfig {
+/** One connection's settings. Reads the TLS files now (a missing file names its config path). */
+export function clientConfig(config: PostgresConfig): pg.ClientConfig {
   const tls = ssl(config.tls);
   return {
     connectionString: config.url,
-    max: config.poolSize,
     connectionTimeoutMillis: config.connectTimeoutMs,
     statement_timeout: config.statementTimeoutMs,
     query_timeout: config.statementTimeoutMs + config.connectTimeoutMs,
-    idleTimeoutMillis: 30_000,
     application_name: 'blindpseudo',
     types,
     ...(tls === undefined ? {} : { ssl: tls }),
+  };
+}
+
+/** The pool's settings. */
+export function poolConfig(config: PostgresConfig): pg.PoolConfig {
+  return { ...clientConfig(config), max: config.poolSize, idleTimeoutMillis: 30_000 };
+}
+
+const RELISTEN_MS = 1000;
+
+/**
+ * LISTENs on `channel` on a connection of its own (a pooled one would be handed to others), and
+ * calls `listener` at every notification. A dropped connection is opened again a second later;
+ * `listener` is also called after every (re)connection, since notifications sent meanwhile are
+ * lost. Never rejects: while it cannot listen, the caller's poll is all there is.
+ */
+export async function listenForever(
+  config: PostgresConfig,
+  channel: string,
+  listener: () => void,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const retry = (): void => {
+    if (stopped || timer !== undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void connect();
+    }, RELISTEN_MS);
+    timer.unref();
+  };
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client(clientConfig(config));
+    c.on('notification', () => listener());
+    c.on('error', () => undefined);
+    c.on('end', () => {
+      if (client === c) client = undefined;
+      retry();
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch {
+      void c.end().catch(() => undefined);
+      retry();
+      return;
+    }
+    if (stopped) return void (await c.end().catch(() => undefined));
+    client = c;
+    listener();
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await client?.end().catch(() => undefined);
   };
 }

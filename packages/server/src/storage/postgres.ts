@@ -11,50 +11,60 @@
  */
 import pg from 'pg';
 import type { AccessRuleOperation, DomainConfig, PostgresConfig } from '../config.js';
-import { MIGRATIONS, MIGRATIONS_TABLE_SQL } from './migrations/index.js';
-import { poolConfig } from './postgres-connection.js';
+import { BUMP_DEFINITIONS_SQL, DEFINITIONS_VERSION_SQL, MIGRATIONS, MIGRATIONS_TABLE_SQL } from './migrations/index.js';
+import { clientConfig, listenForever, poolConfig } from './postgres-connection.js';
 import {
+  type AccessGrantRow,
+  AUDIT_COLUMNS,
   AUDIT_HEAD,
   type AuditRow,
   type DomainRow,
   type PrincipalRow,
   type TransitKeyRow,
   auditFromRow,
+  auditValues,
   definitionColumns,
   domainFromRow,
+  grantFromRow,
   principalFromRow,
   transitKeyFromRow,
 } from './rows.js';
-import type {
-  AccessGrant,
-  AuditHead,
-  Storage,
-  StoredAuditRecord,
-  StoredDomain,
-  StoredPrincipal,
-  StoredServiceKey,
-  StoredTransitKey,
+import {
+  type AccessGrant,
+  type AuditHead,
+  type Storage,
+  type StoredAuditRecord,
+  type StoredDomain,
+  type StoredPrincipal,
+  type StoredServiceKey,
+  type StoredTransitKey,
+  secondsUntilToken,
 } from './storage.js';
 
 /** Advisory lock keys (any constants, unique to this schema). */
 const MIGRATION_LOCK = 7_305_001;
 const AUDIT_LOCK = 7_305_002;
+const SETUP_LOCK = 7_305_003;
+/** NOTIFY channel: the definitions changed (sent at commit, with the version bump). */
+const DEFINITIONS_CHANNEL = 'blindpseudo_definitions';
+
+async function bumpDefinitions(c: pg.PoolClient): Promise<void> {
+  await c.query(BUMP_DEFINITIONS_SQL);
+  await c.query(`NOTIFY ${DEFINITIONS_CHANNEL}`);
+}
 
 type Queryable = pg.Pool | pg.PoolClient;
 
 export class PostgresStorage implements Storage {
   readonly #pool: pg.Pool;
+  readonly #config: PostgresConfig;
   #closed = false;
 
   constructor(config: PostgresConfig) {
+    this.#config = config;
     this.#pool = new pg.Pool(poolConfig(config));
     // An idle connection dropped by the server must not crash the process; the next query reconnects.
     this.#pool.on('error', () => undefined);
-  }
-
-  /** The pool (for the change listener, which needs its own connection settings). */
-  get pool(): pg.Pool {
-    return this.#pool;
   }
 
   async #rows<T>(sql: string, params: readonly unknown[] = [], db: Queryable = this.#pool): Promise<T[]> {
@@ -151,15 +161,19 @@ export class PostgresStorage implements Storage {
         [domain.definition.key, ...definitionColumns(domain.definition), domain.wrappedScalar, domain.createdAt],
       );
       await this.#insertTransitKey(firstTransitKey, c);
+      await bumpDefinitions(c);
     });
   }
 
   async updateDomainDefinition(definition: DomainConfig): Promise<void> {
-    await this.#pool.query(
-      `UPDATE domains SET description = $1, buffer_size = $2, time_to_live_in_transit = $3, owners = $4,
-           access_rule = $5, transit_policy = $6 WHERE domain_key = $7`,
-      [...definitionColumns(definition), definition.key],
-    );
+    await this.#transaction(async (c) => {
+      await c.query(
+        `UPDATE domains SET description = $1, buffer_size = $2, time_to_live_in_transit = $3, owners = $4,
+             access_rule = $5, transit_policy = $6 WHERE domain_key = $7`,
+        [...definitionColumns(definition), definition.key],
+      );
+      await bumpDefinitions(c);
+    });
   }
 
   async listTransitKeys(domainKey: string): Promise<StoredTransitKey[]> {
@@ -185,6 +199,7 @@ export class PostgresStorage implements Storage {
         next.domainKey,
       ]);
       await this.#insertTransitKey(next, c);
+      await bumpDefinitions(c);
     });
   }
 
@@ -247,20 +262,13 @@ export class PostgresStorage implements Storage {
   }
 
   async listAccessGrants(domainKey?: string): Promise<AccessGrant[]> {
-    const rows = await this.#rows<{
-      domain_key: string;
-      operation: AccessRuleOperation;
-      subject: string;
-      created_at: number;
-    }>(
+    const rows = await this.#rows<AccessGrantRow>(
       domainKey === undefined
         ? 'SELECT * FROM access_grants ORDER BY domain_key, operation, subject'
         : 'SELECT * FROM access_grants WHERE domain_key = $1 ORDER BY operation, subject',
       domainKey === undefined ? [] : [domainKey],
     );
-    return rows.map((r) =>
-      Object.freeze({ domainKey: r.domain_key, operation: r.operation, subject: r.subject, createdAt: r.created_at }),
-    );
+    return rows.map(grantFromRow);
   }
 
   async addAccessGrant(grant: AccessGrant): Promise<boolean> {
@@ -312,25 +320,8 @@ export class PostgresStorage implements Storage {
       await c.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
       const record = seal(await this.#auditHead(c));
       await c.query(
-        `INSERT INTO audit_log (seq, time, principal, operation, domain_key, to_domain_key, items, status, outcome,
-             request_id, caller_request_id, peer, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-        [
-          record.seq,
-          record.time,
-          record.principal,
-          record.operation,
-          record.domainKey,
-          record.toDomainKey,
-          record.items,
-          record.status,
-          record.outcome,
-          record.requestId,
-          record.callerRequestId,
-          record.peer,
-          record.prevHash,
-          record.hash,
-        ],
+        `INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        auditValues(record),
       );
       await this.setMeta(AUDIT_HEAD, `${record.seq}:${record.hash}`, c);
       return record;
@@ -354,6 +345,48 @@ export class PostgresStorage implements Storage {
 
   async getAuditHead(): Promise<AuditHead | undefined> {
     return this.#auditHead();
+  }
+
+  /** Holds a session advisory lock on a connection of its own (the work needs the pool's). */
+  async exclusively<T>(work: () => Promise<T>): Promise<T> {
+    const client = new pg.Client({ ...clientConfig(this.#config), statement_timeout: 0, query_timeout: undefined });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [SETUP_LOCK]);
+      return await work();
+    } finally {
+      // Ending the session releases the lock.
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async definitionsVersion(): Promise<number> {
+    return (await this.#rows<{ version: number }>(DEFINITIONS_VERSION_SQL))[0]!.version;
+  }
+
+  async watchDefinitions(listener: () => void): Promise<() => Promise<void>> {
+    return listenForever(this.#config, DEFINITIONS_CHANNEL, listener);
+  }
+
+  async takeRateToken(
+    principalId: string,
+    limit: { perSecond: number; burst: number },
+    now: number,
+  ): Promise<{ taken: boolean; retryAfterSeconds: number }> {
+    const refilled = 'LEAST($2::float8, rate_buckets.tokens + GREATEST(0, $3 - rate_buckets.updated_at) / 1000.0 * $4)';
+    const taken = await this.#changes(
+      `INSERT INTO rate_buckets (principal_id, tokens, updated_at) VALUES ($1, $2::float8 - 1, $3)
+           ON CONFLICT (principal_id) DO UPDATE SET tokens = ${refilled} - 1,
+             updated_at = GREATEST(rate_buckets.updated_at, $3) WHERE ${refilled} >= 1`,
+      [principalId, limit.burst, now, limit.perSecond],
+    );
+    if (taken > 0) return { taken: true, retryAfterSeconds: 0 };
+    const row = await this.#rows<{ tokens: number }>(
+      `SELECT ${refilled} AS tokens FROM rate_buckets WHERE principal_id = $1`,
+      [principalId, limit.burst, now, limit.perSecond],
+    );
+    return { taken: false, retryAfterSeconds: secondsUntilToken(row[0]?.tokens ?? 0, limit.perSecond) };
   }
 
   async close(): Promise<void> {

@@ -3,8 +3,8 @@
  * the storage interface's frozen objects. BIGINT columns arrive as numbers (PostgreSQL's driver
  * is told so in postgres.ts).
  */
-import { type DomainConfig, validateDomainConfig } from '../config.js';
-import type { StoredAuditRecord, StoredDomain, StoredPrincipal, StoredTransitKey } from './storage.js';
+import { type AccessRuleOperation, type DomainConfig, validateDomainConfig } from '../config.js';
+import type { AccessGrant, StoredAuditRecord, StoredDomain, StoredPrincipal, StoredTransitKey } from './storage.js';
 
 export interface DomainRow {
   domain_key: string;
@@ -116,6 +116,45 @@ export function auditFromRow(row: AuditRow): StoredAuditRecord {
     prevHash: row.prev_hash,
     hash: row.hash,
   });
+}
+
+export interface AccessGrantRow {
+  domain_key: string;
+  operation: AccessRuleOperation;
+  subject: string;
+  created_at: number;
+}
+
+export function grantFromRow(r: AccessGrantRow): AccessGrant {
+  return Object.freeze({
+    domainKey: r.domain_key,
+    operation: r.operation,
+    subject: r.subject,
+    createdAt: r.created_at,
+  });
+}
+
+/** The audit_log columns in insert order, and a record's values in that order. */
+export const AUDIT_COLUMNS =
+  'seq, time, principal, operation, domain_key, to_domain_key, items, status, outcome, request_id, caller_request_id, peer, prev_hash, hash';
+
+export function auditValues(r: StoredAuditRecord): unknown[] {
+  return [
+    r.seq,
+    r.time,
+    r.principal,
+    r.operation,
+    r.domainKey,
+    r.toDomainKey,
+    r.items,
+    r.status,
+    r.outcome,
+    r.requestId,
+    r.callerRequestId,
+    r.peer,
+    r.prevHash,
+    r.hash,
+  ];
 }
 
 /** The service_meta row holding the audit log head, `<seq>:<hash>`. */

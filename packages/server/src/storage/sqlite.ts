@@ -6,28 +6,33 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AccessRuleOperation, DomainConfig } from '../config.js';
-import { MIGRATIONS, MIGRATIONS_TABLE_SQL } from './migrations/index.js';
+import { BUMP_DEFINITIONS_SQL, DEFINITIONS_VERSION_SQL, MIGRATIONS, MIGRATIONS_TABLE_SQL } from './migrations/index.js';
 import {
+  type AccessGrantRow,
+  AUDIT_COLUMNS,
   AUDIT_HEAD,
   type AuditRow,
   type DomainRow,
   type PrincipalRow,
   type TransitKeyRow,
   auditFromRow,
+  auditValues,
   definitionColumns,
   domainFromRow,
+  grantFromRow,
   principalFromRow,
   transitKeyFromRow,
 } from './rows.js';
-import type {
-  AccessGrant,
-  AuditHead,
-  Storage,
-  StoredAuditRecord,
-  StoredDomain,
-  StoredPrincipal,
-  StoredServiceKey,
-  StoredTransitKey,
+import {
+  type AccessGrant,
+  type AuditHead,
+  type Storage,
+  type StoredAuditRecord,
+  type StoredDomain,
+  type StoredPrincipal,
+  type StoredServiceKey,
+  type StoredTransitKey,
+  secondsUntilToken,
 } from './storage.js';
 
 export class SqliteStorage implements Storage {
@@ -116,20 +121,28 @@ export class SqliteStorage implements Storage {
   }
 
   async insertDomain(domain: StoredDomain, firstTransitKey: StoredTransitKey): Promise<void> {
-    this.#db.transaction(() => {
-      this.#statement(
-        `INSERT INTO domains (domain_key, description, buffer_size, time_to_live_in_transit, owners, access_rule,
+    this.#db
+      .transaction(() => {
+        this.#statement(
+          `INSERT INTO domains (domain_key, description, buffer_size, time_to_live_in_transit, owners, access_rule,
              transit_policy, wrapped_scalar, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(domain.definition.key, ...definitionColumns(domain.definition), domain.wrappedScalar, domain.createdAt);
-      this.#insertTransitKey(firstTransitKey);
-    })();
+        ).run(domain.definition.key, ...definitionColumns(domain.definition), domain.wrappedScalar, domain.createdAt);
+        this.#insertTransitKey(firstTransitKey);
+        this.#statement(BUMP_DEFINITIONS_SQL).run();
+      })
+      .immediate();
   }
 
   async updateDomainDefinition(definition: DomainConfig): Promise<void> {
-    this.#statement(
-      `UPDATE domains SET description = ?, buffer_size = ?, time_to_live_in_transit = ?, owners = ?, access_rule = ?,
-           transit_policy = ? WHERE domain_key = ?`,
-    ).run(...definitionColumns(definition), definition.key);
+    this.#db
+      .transaction(() => {
+        this.#statement(
+          `UPDATE domains SET description = ?, buffer_size = ?, time_to_live_in_transit = ?, owners = ?,
+             access_rule = ?, transit_policy = ? WHERE domain_key = ?`,
+        ).run(...definitionColumns(definition), definition.key);
+        this.#statement(BUMP_DEFINITIONS_SQL).run();
+      })
+      .immediate();
   }
 
   async listTransitKeys(domainKey: string): Promise<StoredTransitKey[]> {
@@ -147,13 +160,15 @@ export class SqliteStorage implements Storage {
   }
 
   async rotateTransitKey(next: StoredTransitKey, now: number): Promise<void> {
-    this.#db.transaction(() => {
-      this.#statement('UPDATE transit_keys SET deactivated_at = ? WHERE domain_key = ? AND deactivated_at IS NULL').run(
-        now,
-        next.domainKey,
-      );
-      this.#insertTransitKey(next);
-    })();
+    this.#db
+      .transaction(() => {
+        this.#statement(
+          'UPDATE transit_keys SET deactivated_at = ? WHERE domain_key = ? AND deactivated_at IS NULL',
+        ).run(now, next.domainKey);
+        this.#insertTransitKey(next);
+        this.#statement(BUMP_DEFINITIONS_SQL).run();
+      })
+      .immediate();
   }
 
   async deleteTransitKeys(domainKey: string, kids: readonly string[]): Promise<void> {
@@ -223,10 +238,8 @@ export class SqliteStorage implements Storage {
       domainKey === undefined
         ? this.#statement('SELECT * FROM access_grants ORDER BY domain_key, operation, subject').all()
         : this.#statement('SELECT * FROM access_grants WHERE domain_key = ? ORDER BY operation, subject').all(domainKey)
-    ) as { domain_key: string; operation: AccessRuleOperation; subject: string; created_at: number }[];
-    return rows.map((r) =>
-      Object.freeze({ domainKey: r.domain_key, operation: r.operation, subject: r.subject, createdAt: r.created_at }),
-    );
+    ) as AccessGrantRow[];
+    return rows.map(grantFromRow);
   }
 
   async addAccessGrant(grant: AccessGrant): Promise<boolean> {
@@ -272,24 +285,8 @@ export class SqliteStorage implements Storage {
         const head = this.#auditHead();
         const record = seal(head);
         this.#statement(
-          `INSERT INTO audit_log (seq, time, principal, operation, domain_key, to_domain_key, items, status, outcome,
-             request_id, caller_request_id, peer, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          record.seq,
-          record.time,
-          record.principal,
-          record.operation,
-          record.domainKey,
-          record.toDomainKey,
-          record.items,
-          record.status,
-          record.outcome,
-          record.requestId,
-          record.callerRequestId,
-          record.peer,
-          record.prevHash,
-          record.hash,
-        );
+          `INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(...auditValues(record));
         this.#statement(
           'INSERT INTO service_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
         ).run(AUDIT_HEAD, `${record.seq}:${record.hash}`);
@@ -314,6 +311,50 @@ export class SqliteStorage implements Storage {
 
   async getAuditHead(): Promise<AuditHead | undefined> {
     return this.#auditHead();
+  }
+
+  /** One process per file at set-up: `serve --workers` sets up in the primary before forking. */
+  async exclusively<T>(work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+
+  async definitionsVersion(): Promise<number> {
+    return (this.#statement(DEFINITIONS_VERSION_SQL).get() as { version: number }).version;
+  }
+
+  /** SQLite cannot notify other processes: they poll {@link definitionsVersion}. */
+  async watchDefinitions(): Promise<() => Promise<void>> {
+    return async () => undefined;
+  }
+
+  async takeRateToken(
+    principalId: string,
+    limit: { perSecond: number; burst: number },
+    now: number,
+  ): Promise<{ taken: boolean; retryAfterSeconds: number }> {
+    const refilled = 'MIN(?, tokens + MAX(0, ? - updated_at) / 1000.0 * ?)';
+    const taken = this.#statement(
+      `INSERT INTO rate_buckets (principal_id, tokens, updated_at) VALUES (?, ? - 1, ?)
+           ON CONFLICT (principal_id) DO UPDATE SET tokens = ${refilled} - 1, updated_at = MAX(updated_at, ?)
+           WHERE ${refilled} >= 1`,
+    ).run(
+      principalId,
+      limit.burst,
+      now,
+      ...[limit.burst, now, limit.perSecond],
+      now,
+      limit.burst,
+      now,
+      limit.perSecond,
+    );
+    if (taken.changes > 0) return { taken: true, retryAfterSeconds: 0 };
+    const row = this.#statement(`SELECT ${refilled} AS tokens FROM rate_buckets WHERE principal_id = ?`).get(
+      limit.burst,
+      now,
+      limit.perSecond,
+      principalId,
+    ) as { tokens: number };
+    return { taken: false, retryAfterSeconds: secondsUntilToken(row.tokens, limit.perSecond) };
   }
 
   async close(): Promise<void> {

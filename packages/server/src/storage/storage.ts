@@ -143,5 +143,37 @@ export interface Storage {
   readAudit(afterSeq: number, limit: number): Promise<StoredAuditRecord[]>;
   getAuditHead(): Promise<AuditHead | undefined>;
 
+  /**
+   * Runs `work` while no other process runs its own `exclusively` work on this database: the
+   * first start's set-up (master key check, service key, configured domains) is done once when
+   * instances start together.
+   */
+  exclusively<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * The version of the shared definitions (domains and their transit keys): it grows with every
+   * change, made through any instance or the CLI, in the change's own transaction.
+   */
+  definitionsVersion(): Promise<number>;
+  /**
+   * Calls `listener` soon after any process changes the definitions, where the database can say
+   * so (PostgreSQL LISTEN/NOTIFY); elsewhere never, and instances poll {@link definitionsVersion}.
+   * Resolves to the function that stops listening.
+   */
+  watchDefinitions(listener: () => void): Promise<() => Promise<void>>;
+  /**
+   * Takes one token from the principal's bucket (`burst` tokens, refilled at `perSecond`),
+   * atomically across instances. When it is empty: not taken, and the seconds until a token.
+   */
+  takeRateToken(
+    principalId: string,
+    limit: { perSecond: number; burst: number },
+    now: number,
+  ): Promise<{ taken: boolean; retryAfterSeconds: number }>;
+
   close(): Promise<void>;
+}
+
+/** Seconds until a bucket holding `tokens` has one again. */
+export function secondsUntilToken(tokens: number, perSecond: number): number {
+  return Math.max(1, Math.ceil((1 - tokens) / perSecond));
 }

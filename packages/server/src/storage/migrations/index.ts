@@ -4,6 +4,7 @@
  */
 import { migration as initial } from './0001-initial.js';
 import { migration as security } from './0002-security.js';
+import { migration as cluster } from './0003-cluster.js';
 
 export interface Migration {
   readonly version: number;
@@ -12,7 +13,11 @@ export interface Migration {
   readonly statements: readonly string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, security];
+export const MIGRATIONS: readonly Migration[] = [initial, security, cluster];
+
+/** Counts every change to the domains and their transit keys (in the change's transaction). */
+export const BUMP_DEFINITIONS_SQL = "UPDATE change_counters SET version = version + 1 WHERE name = 'definitions'";
+export const DEFINITIONS_VERSION_SQL = "SELECT version FROM change_counters WHERE name = 'definitions'";
 
 export const MIGRATIONS_TABLE_SQL = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY,
