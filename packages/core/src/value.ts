@@ -11,7 +11,7 @@
  */
 import { assertBytes, assertInteger } from './assert.js';
 import { bigintToMinimalBytes, bytesToBigint, utf8Decode, utf8Encode } from './bytes.js';
-import { COORDINATE_BYTES, curveRhs, isSquare, type Point, pointFromX } from './curve.js';
+import { COORDINATE_BYTES, P, curveRhs, type Point, pointFromAffine, sqrtModP } from './curve.js';
 import { ErrorCodes, PseudoError } from './errors.js';
 
 /** eHealth's policy limit on a value's length, in bytes. */
@@ -34,6 +34,8 @@ export interface EncodeOptions {
    * everything that fits (the service cannot see lengths, so this is the client's policy).
    */
   maxLength?: number | 'technical';
+  /** Who searches for the curve point (default: {@link searchPoint}, pure JS; a native one is faster). */
+  search?: PointSearch;
 }
 
 export interface EncodedValue {
@@ -41,6 +43,22 @@ export interface EncodedValue {
   /** How many times x was incremented to reach the curve. */
   readonly increment: number;
 }
+
+/**
+ * The encoding's search: the first x = x0 + i (0 ≤ i < maxIncrements) that is the x of a curve
+ * point, with its even y, or undefined. Implementations must agree with {@link searchPoint}.
+ */
+export type PointSearch = (x0: bigint, maxIncrements: number) => EncodedValue | undefined;
+
+/** The pure-JS {@link PointSearch}: one square root per try (about half of them succeed). */
+export const searchPoint: PointSearch = (x0, maxIncrements) => {
+  let x = x0;
+  for (let increment = 0; increment < maxIncrements && x < P; increment++, x++) {
+    const y = sqrtModP(curveRhs(x));
+    if (y !== undefined) return Object.freeze({ point: pointFromAffine(x, y & 1n ? P - y : y), increment });
+  }
+  return undefined;
+};
 
 function limitFor(bufferSize: number, maxLength: number | 'technical' | undefined): number {
   const technical = technicalMaxValueBytes(bufferSize);
@@ -63,12 +81,15 @@ export function encodeValueDetailed(value: Uint8Array | string, options: EncodeO
   const xBytes = new Uint8Array(1 + bytes.length + 1 + bufferSize);
   xBytes.set(bytes, 1);
   xBytes[1 + bytes.length] = bytes.length;
-  let x = bytesToBigint(xBytes);
   // Fewer than 256 increments never carry out of the buffer (bufferSize ≥ 1) into the length byte.
-  for (let increment = 0; increment < MAX_INCREMENTS; increment++, x++) {
-    if (isSquare(curveRhs(x))) return Object.freeze({ point: pointFromX(x), increment });
+  const x0 = bytesToBigint(xBytes);
+  const found = (options.search ?? searchPoint)(x0, MAX_INCREMENTS);
+  if (found === undefined) throw new PseudoError(ErrorCodes.INVALID_VALUE, 'no curve point found for this value');
+  // A plugged-in search is held to its contract: the point it found is x0 + increment's.
+  if (found.point.x !== x0 + BigInt(found.increment) || found.increment < 0 || found.increment >= MAX_INCREMENTS) {
+    throw new PseudoError(ErrorCodes.INVALID_VALUE, 'the point search returned a point for another x');
   }
-  throw new PseudoError(ErrorCodes.INVALID_VALUE, 'no curve point found for this value');
+  return found;
 }
 
 /** Encodes raw bytes or text (as UTF-8) as a point. */
