@@ -4,14 +4,21 @@
  *
  * The addon (native/p521_multiplier.c, built by node-gyp at install) opens libcrypto.so.3 with
  * dlopen(RTLD_LOCAL | RTLD_DEEPBIND), so that it uses the system library's optimised nistp521
- * code rather than the slower copy of OpenSSL inside the node binary. Each multiplication runs on
- * libuv's thread pool. When the addon was not built or the library cannot be loaded,
+ * code rather than the slower copy of OpenSSL inside the node binary. Multiplications run on
+ * libuv's thread pool; those asked for in the same turn of the event loop (the items of a
+ * `*Multiple` call, a research batch) cross into the addon together, in one batch per core.
+ * The addon also finds the first curve point at or above an x (the protocol's value encoding) in
+ * microseconds, where JavaScript needs big-integer exponentiations: {@link nativePointSearch}.
+ * When the addon was not built or the library cannot be loaded,
  * {@link loadNativeMultiplier} returns undefined and {@link nativeMultiplierUnavailableReason}
  * says why; callers then keep core's pure-JS `nobleMultiplier`.
  */
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import {
   COORDINATE_BYTES,
+  type EncodedValue,
+  type PointSearch,
   ErrorCodes,
   GENERATOR,
   N,
@@ -48,6 +55,16 @@ export interface NativeBinding {
   status(): NativeStatus;
   multiplySync(x: Uint8Array, y: Uint8Array, scalar: Uint8Array): Buffer;
   multiply(x: Uint8Array, y: Uint8Array, scalar: Uint8Array): Promise<Buffer>;
+  /** n items at once (n×66 bytes each, 1 ≤ n ≤ 4096): one crossing, one pool task. */
+  multiplyBatch(xs: Uint8Array, ys: Uint8Array, scalars: Uint8Array): Promise<NativeBatchResult>;
+  /** The first x0 + i (0 ≤ i < maxIncrements) that is the x of a point, with its even y. */
+  findPoint(x0: Uint8Array, maxIncrements: number): { increment: number; point: Buffer };
+}
+
+/** What a batch resolves with: n results x ‖ y (zeros where failed) and each item's error. */
+export interface NativeBatchResult {
+  readonly points: Buffer;
+  readonly errors: readonly (Error | null)[];
 }
 
 /** The multiplier's name, for metrics and benchmarks. */
@@ -78,6 +95,100 @@ function callNative<T>(call: (x: Uint8Array, y: Uint8Array, k: Uint8Array) => T,
   } finally {
     k.fill(0);
   }
+}
+
+interface Pending {
+  readonly point: Point;
+  readonly scalar: bigint;
+  readonly resolve: (point: Point) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * Gathers the multiplications asked for in one turn of the event loop and sends them to the addon
+ * as at most one batch per core, so that a Multiple of 10 costs two crossings rather than ten.
+ */
+class MultiplicationBatcher {
+  readonly #binding: NativeBinding;
+  readonly #lanes = Math.max(1, availableParallelism());
+  #pending: Pending[] = [];
+
+  constructor(binding: NativeBinding) {
+    this.#binding = binding;
+  }
+
+  multiply(point: Point, scalar: bigint): Promise<Point> {
+    return new Promise<Point>((resolve, reject) => {
+      assertScalar(scalar); // a throw here rejects the promise, as an async function's would
+      if (this.#pending.push({ point, scalar, resolve, reject }) === 1) queueMicrotask(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    const pending = this.#pending;
+    this.#pending = [];
+    const size = Math.ceil(pending.length / this.#lanes);
+    for (let start = 0; start < pending.length; start += size) this.#send(pending.slice(start, start + size));
+  }
+
+  #send(items: Pending[]): void {
+    if (items.length === 1) {
+      const [{ point, scalar, resolve, reject }] = items as [Pending];
+      let out: Promise<Buffer>;
+      try {
+        out = callNative((x, y, k) => this.#binding.multiply(x, y, k), point, scalar);
+      } catch (err) {
+        reject(translateError(err));
+        return;
+      }
+      out.then((bytes) => resolve(decodeResult(bytes))).catch((err: unknown) => reject(translateError(err)));
+      return;
+    }
+    const xs = new Uint8Array(items.length * COORDINATE_BYTES);
+    const ys = new Uint8Array(items.length * COORDINATE_BYTES);
+    const ks = new Uint8Array(items.length * COORDINATE_BYTES);
+    items.forEach(({ point, scalar }, i) => {
+      xs.set(bigintToBytes(point.x, COORDINATE_BYTES), i * COORDINATE_BYTES);
+      ys.set(bigintToBytes(point.y, COORDINATE_BYTES), i * COORDINATE_BYTES);
+      const k = bigintToBytes(scalar, COORDINATE_BYTES);
+      ks.set(k, i * COORDINATE_BYTES);
+      k.fill(0);
+    });
+    let result: Promise<NativeBatchResult>;
+    try {
+      result = this.#binding.multiplyBatch(xs, ys, ks);
+    } catch (err) {
+      for (const item of items) item.reject(translateError(err));
+      return;
+    } finally {
+      ks.fill(0); // the addon copied the scalars before returning
+    }
+    result.then(
+      ({ points, errors }) => settleBatch(items, points, errors),
+      (err: unknown) => {
+        for (const item of items) item.reject(translateError(err));
+      },
+    );
+  }
+}
+
+/** Resolves or rejects each item of a batch from the addon's answer. */
+function settleBatch(items: readonly Pending[], points: Buffer, errors: readonly (Error | null)[]): void {
+  const size = 2 * COORDINATE_BYTES;
+  items.forEach((item, i) => {
+    const error = errors[i];
+    const out = points.subarray(i * size, (i + 1) * size);
+    if (error) {
+      out.fill(0);
+      item.reject(translateError(error));
+      return;
+    }
+    try {
+      item.resolve(decodeResult(out));
+    } catch (err) {
+      item.reject(err);
+    }
+  });
 }
 
 /** Validates the addon's x ‖ y output as a core Point (defence in depth). */
@@ -172,18 +283,33 @@ function load(): Loaded {
 export function loadNativeMultiplier(): ScalarMultiplier | undefined {
   const { binding } = load();
   if (binding === undefined) return undefined;
+  const batcher = new MultiplicationBatcher(binding);
   return Object.freeze({
     name: NATIVE_MULTIPLIER_NAME,
-    async multiply(point: Point, scalar: bigint): Promise<Point> {
-      let out: Buffer;
-      try {
-        out = await callNative((x, y, k) => binding.multiply(x, y, k), point, scalar);
-      } catch (err) {
-        throw translateError(err);
-      }
-      return decodeResult(out);
-    },
+    multiply: (point: Point, scalar: bigint): Promise<Point> => batcher.multiply(point, scalar),
   });
+}
+
+/**
+ * The value encoding's point search in native code: the first x ≥ x0 (at most `maxIncrements`
+ * tries) that is the x of a curve point, with its even y — what core's pure-JS search returns,
+ * in microseconds. Undefined when the addon is unavailable.
+ */
+export function nativePointSearch(): PointSearch | undefined {
+  const { binding } = load();
+  if (binding === undefined) return undefined;
+  return (x0: bigint, maxIncrements: number): EncodedValue | undefined => {
+    let found: { increment: number; point: Buffer };
+    try {
+      found = binding.findPoint(bigintToBytes(x0, COORDINATE_BYTES), maxIncrements);
+    } catch (err) {
+      // None within the tries, or the search ran past p: no point, as the pure-JS search says.
+      const code = (err as { code?: unknown }).code;
+      if (code === 'ERR_NATIVE_NO_POINT_FOUND' || code === 'ERR_NATIVE_POINT_OUT_OF_RANGE') return undefined;
+      throw translateError(err);
+    }
+    return Object.freeze({ point: decodeResult(found.point), increment: found.increment });
+  };
 }
 
 /** Why {@link loadNativeMultiplier} returns undefined, or undefined when it does not. */
