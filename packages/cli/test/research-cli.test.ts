@@ -99,9 +99,12 @@ function progressRows(err: string, phase: string): number {
 }
 
 const PROGRESS_LINE =
-  /^(pseudonymize|load \w+|write) (\d+\.\d% )?(ETA \S+ )?[\d,]+ rows [\d,]+ rows\/s [\d,]+ rejected$/;
+  /^(pseudonymize|load \w+|write) (\d+\.\d% )?(ETA \S+ )?[\d,]+ (rows|people) [\d,]+ (rows|people)\/s [\d,]+ rejected$/;
 const SUMMARY_LINE = (rows: number, written: number, rejected: number): RegExp =>
-  new RegExp(`^done: ${rows} rows, ${written} written, ${rejected} rejected in \\d+(s|m\\d\\ds)$`, 'm');
+  new RegExp(
+    `^done: ${rows} rows, ${written} written, ${rejected} rejected(, [\\d,]+ people, [\\d,]+ linked \\(in more than one source\\))? in \\d+(s|m\\d\\ds)$`,
+    'm',
+  );
 
 function assertNoSsin(text: string, what: string): void {
   for (const digits of text.match(/\d{11}/g) ?? []) assert.ok(!ssins.has(digits), `an SSIN in ${what}`);
@@ -333,7 +336,10 @@ describe('blindpseudo research', () => {
     ]);
     assertNoSsin(text + stopped.err + resumed.err, 'the join output');
 
-    const again = await run(args);
+    const refused = await run(args);
+    assert.equal(refused.code, 1, 'a finished output is not replaced without --force');
+    assert.match(refused.err, /joined\.ndjson exists already: .*--force/);
+    const again = await run([...args, '--force']);
     assert.equal(again.code, 0, again.err);
     assert.equal((JSON.parse(again.out) as { resumedAt: number }).resumedAt, 0, 'a finished join starts again');
     assert.equal(await readFile(join(cwd, 'joined.ndjson'), 'utf8'), text, 'the same records, none twice');

@@ -55,7 +55,7 @@ export async function readCheckpoint(path: string, job: string): Promise<Checkpo
   if (value.job !== job) {
     throw new ResearchError(
       ResearchErrorCodes.CHECKPOINT_MISMATCH,
-      `checkpoint ${path} belongs to another job (input, columns or domain differ): restart the job or remove it`,
+      `checkpoint ${path} belongs to another job (input, columns or domain differ): start over with --restart (restart: true) or remove it`,
     );
   }
   return value;

@@ -9,6 +9,7 @@ export class CommittedFile {
   readonly path: string;
   readonly #handle: FileHandle;
   #length: number;
+  #closed = false;
 
   private constructor(path: string, handle: FileHandle, length: number) {
     this.path = path;
@@ -51,7 +52,10 @@ export class CommittedFile {
     await this.#handle.datasync();
   }
 
+  /** Closes the file (again is a no-op). */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     await this.#handle.close();
   }
 }

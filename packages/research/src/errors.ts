@@ -7,6 +7,10 @@ import { CodedError } from '@blindpseudo/core';
 export const ResearchErrorCodes = {
   /** The input cannot be used at all: a missing identifier column, an unreadable header. */
   INVALID_INPUT: 'ERR_RESEARCH_INVALID_INPUT',
+  /** An output exists already and the job is not resuming it: `overwrite` (`--force`) replaces it. */
+  OUTPUT_EXISTS: 'ERR_RESEARCH_OUTPUT_EXISTS',
+  /** The job ran but produced nothing: every row was rejected (or a join source loaded no row). */
+  NOTHING_PRODUCED: 'ERR_RESEARCH_NOTHING_PRODUCED',
   /** A checkpoint belongs to another job (other input, columns or domain) or is malformed. */
   CHECKPOINT_MISMATCH: 'ERR_RESEARCH_CHECKPOINT_MISMATCH',
   /** The job was interrupted through its AbortSignal; it resumes from its checkpoint. */

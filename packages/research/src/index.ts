@@ -27,7 +27,16 @@ export {
   type SsinIdentifiers,
   runSourceJob,
 } from './source-job.js';
-export { type JoinOptions, type JoinSource, type JoinSummary, runJoin } from './join.js';
+export { type JoinOptions, type JoinSource, type JoinSourceSummary, type JoinSummary, runJoin } from './join.js';
+export {
+  type JoinOutputFormat,
+  JOIN_OUTPUT_FORMATS,
+  chooseJoinFormat,
+  joinFormatFromPath,
+  joinOutputFiles,
+} from './join-output.js';
+export { detectDelimiter } from './job-engine.js';
+export { inferOwnerKid } from './owner-kid.js';
 export { ExportTokenKey } from './anonymise.js';
 export {
   type JobProgress,

@@ -17,6 +17,8 @@ export interface JobProgress {
   readonly rowsAtStart: number;
   /** Bytes of input already consumed when this run started (a resumed job; default 0). */
   readonly bytesAtStart?: number;
+  /** What `rows` counts (default `rows`; a join's write phase counts `people`). */
+  readonly unit?: string;
 }
 
 /** Where a rate is measured from: the start of the run, or the last snapshot of the previous phase. */
@@ -99,7 +101,8 @@ export class ProgressReporter {
       const byteRate = elapsedMs > 0 ? (Math.max(0, p.bytesRead - base.bytes) * 1000) / elapsedMs : 0;
       if (fraction < 1 && byteRate > 0) parts.push(`ETA ${formatDuration((p.totalBytes - p.bytesRead) / byteRate)}`);
     }
-    parts.push(`${count(p.rows)} rows`, `${count(Math.round(rate))} rows/s`, `${count(p.rejected)} rejected`);
+    const unit = p.unit ?? 'rows';
+    parts.push(`${count(p.rows)} ${unit}`, `${count(Math.round(rate))} ${unit}/s`, `${count(p.rejected)} rejected`);
     return parts.join(' ');
   }
 
@@ -110,10 +113,13 @@ export class ProgressReporter {
       // A new phase's rates start from the previous phase's last snapshot (the counts of a join
       // add up across its sources), or from what the run started with.
       const previous = this.#last;
+      // A phase that counts something else (people after rows) starts from its own zero.
       this.#base =
         previous === undefined
           ? { rows: p.rowsAtStart, bytes: p.bytesAtStart ?? 0 }
-          : { rows: previous.rows, bytes: previous.bytesRead };
+          : (previous.unit ?? 'rows') !== (p.unit ?? 'rows')
+            ? { rows: p.rowsAtStart, bytes: previous.bytesRead }
+            : { rows: previous.rows, bytes: previous.bytesRead };
       this.#baseTime = previous === undefined ? this.#started : this.#lastUpdate;
       this.#phase = p.phase;
       // Plain lines: the first one an interval after the phase began.
@@ -151,12 +157,16 @@ export class ProgressReporter {
     this.#endBar();
   }
 
-  /** Ends the bar and writes the summary line. */
-  finish(summary: { rows: number; written: number; rejected: number }): string {
+  /** Ends the bar and writes the summary line (with people and linked people for a join). */
+  finish(summary: { rows: number; written: number; rejected: number; people?: number; linked?: number }): string {
     const now = this.#now();
     this.#endBar();
     const seconds = (now - this.#started) / 1000;
-    const line = `done: ${count(summary.rows)} rows, ${count(summary.written)} written, ${count(summary.rejected)} rejected in ${formatDuration(seconds)}\n`;
+    const people =
+      summary.people === undefined
+        ? ''
+        : `, ${count(summary.people)} people, ${count(summary.linked ?? 0)} linked (in more than one source)`;
+    const line = `done: ${count(summary.rows)} rows, ${count(summary.written)} written, ${count(summary.rejected)} rejected${people} in ${formatDuration(seconds)}\n`;
     this.#stream.write(line);
     return line;
   }

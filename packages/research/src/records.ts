@@ -182,8 +182,8 @@ export class CsvParser {
   }
 
   /** Parses the next chunk; returns the records it completed. */
-  push(chunk: Uint8Array): RawRecord[] {
-    const out: RawRecord[] = [];
+  /** Skips the byte order mark at the start of the file; returns where the chunk's data starts. */
+  #skipBom(chunk: Uint8Array): number {
     let i = 0;
     while (this.#bomLeft > 0 && i < chunk.length) {
       if (chunk[i] === BOM[BOM.length - this.#bomLeft]) {
@@ -195,7 +195,12 @@ export class CsvParser {
         this.#bomLeft = 0;
       }
     }
-    for (; i < chunk.length; i++) {
+    return i;
+  }
+
+  push(chunk: Uint8Array): RawRecord[] {
+    const out: RawRecord[] = [];
+    for (let i = this.#skipBom(chunk); i < chunk.length; i++) {
       const b = chunk[i]!;
       const after = this.#offset + i + 1;
       switch (this.#state) {

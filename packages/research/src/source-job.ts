@@ -10,21 +10,28 @@
  * checkpoint is written atomically; an interrupted job resumes there, cutting off anything written
  * after the checkpoint, so every input row ends up exactly once in the output or the rejects.
  * At most one batch (plus one read chunk) is held in memory, whatever the size of the input.
+ *
+ * The CSV delimiter is detected from the header line unless given, and the header is checked
+ * before any file is written. An existing output is never replaced unless `overwrite` (a resumed
+ * job appends to its own); a job that fails before its first batch is committed removes the
+ * files it created.
  */
 import { stat } from 'node:fs/promises';
 import { formatPseudonymInTransit, normalizeSsin } from '@blindpseudo/client';
 import { type Owner, PseudonymAtRest } from '@blindpseudo/owner';
-import { jobFingerprint, readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { type Checkpoint, jobFingerprint, readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { CommittedFile } from './committed-file.js';
 import { mapBounded } from './concurrency.js';
 import { ResearchError, ResearchErrorCodes, throwIfAborted } from './errors.js';
+import { type InputPosition, type JobInput, batchSizeOf, readHeader, resolveInput, runBatches } from './job-engine.js';
+import { refuseToOverwrite, removeAll } from './job-files.js';
 import type { MultiplierChoice } from './multiplier.js';
 import { stopsTheJob } from './outcome.js';
 import { type ItemOutcome, failureOf } from './pool-messages.js';
 import type { JobProgress } from './progress.js';
 import { PseudonymizePool } from './pseudonymize-pool.js';
-import { type RawRecord, type RecordFormat, csvRecord, formatFromPath, readRecords } from './records.js';
-import { type Row, type RowShape, missingColumns, rowShape } from './rows.js';
+import { type RawRecord, type RecordFormat, csvRecord } from './records.js';
+import type { Row, RowShape } from './rows.js';
 
 /** Identifiers are SSINs, pseudonymised for the research domain by a pool of worker threads. */
 export interface SsinIdentifiers {
@@ -54,6 +61,7 @@ export interface SourceJobOptions {
   checkpoint?: string;
   /** Default: from the input's extension (`.ndjson`/`.jsonl`, else CSV). */
   format?: RecordFormat;
+  /** CSV delimiter; default: detected from the header line (`,` `;` tab `|`). */
   delimiter?: string;
   /** The identifier columns (CSV header names or NDJSON keys). */
   idColumns: readonly string[];
@@ -65,6 +73,8 @@ export interface SourceJobOptions {
   maxRecordBytes?: number;
   /** Ignore an existing checkpoint and start again. */
   restart?: boolean;
+  /** Replace an existing output that is not this job's to resume (default: refuse). */
+  overwrite?: boolean;
   signal?: AbortSignal;
   /** Called after every committed batch. */
   onProgress?: (progress: JobProgress) => void;
@@ -80,6 +90,7 @@ export interface SourceJobSummary {
 }
 
 type Identify = (values: readonly string[], signal: AbortSignal | undefined) => Promise<ItemOutcome[]>;
+type Counts = { rows: number; written: number; rejected: number };
 
 interface Checked {
   readonly record: RawRecord;
@@ -112,194 +123,210 @@ function atRestIdentify(ids: AtRestIdentifiers, domain: string): Identify {
     });
 }
 
-/** Runs (or resumes) a source job. */
-export async function runSourceJob(options: SourceJobOptions): Promise<SourceJobSummary> {
-  const started = Date.now();
+/** How identifiers become pseudonyms in transit, and what to close after. */
+function identifierService(options: SourceJobOptions): { identify: Identify; close(): Promise<void> } {
+  const ids = options.identifiers;
+  if (ids.kind !== 'ssin') return { identify: atRestIdentify(ids, options.domain), close: async () => {} };
+  const pool = new PseudonymizePool({
+    baseUrls: ids.baseUrls,
+    ...(ids.token === undefined ? {} : { token: ids.token }),
+    ...(ids.workers === undefined ? {} : { workers: ids.workers }),
+    ...(ids.multiplier === undefined ? {} : { multiplier: ids.multiplier }),
+  });
+  return { identify: (values, signal) => pool.pseudonymize(options.domain, values, signal), close: () => pool.close() };
+}
+
+/** An identifier as the job sends it, or why the row is rejected (never the value itself). */
+function checkValue(kind: 'ssin' | 'atRest', value: string): { value: string } | { reason: string } {
+  if (value.trim() === '') return { reason: kind === 'ssin' ? 'the SSIN is empty' : 'the identifier is empty' };
+  if (kind === 'atRest') return { value };
+  try {
+    return { value: normalizeSsin(value) };
+  } catch (err) {
+    return { reason: (err as Error).message };
+  }
+}
+
+function checkRecords(records: readonly RawRecord[], shape: RowShape, options: SourceJobOptions): Checked[] {
+  return records.map((record) => {
+    const row = shape.row(record);
+    if ('reason' in row) return { record, reason: row.reason };
+    const values: string[] = [];
+    for (const column of options.idColumns) {
+      const got = row.get(column);
+      if ('reason' in got) return { record, reason: got.reason };
+      const checked = checkValue(options.identifiers.kind, got.value);
+      if ('reason' in checked) return { record, reason: `${column}: ${checked.reason}` };
+      values.push(checked.value);
+    }
+    return { record, row, values };
+  });
+}
+
+/** The output and rejects text of a processed batch; counts are updated. */
+function assemble(
+  checked: readonly Checked[],
+  outcomes: readonly ItemOutcome[],
+  idColumns: readonly string[],
+  counts: Counts,
+): { rows: string; rejected: string } {
+  let rows = '';
+  let rejected = '';
+  let k = 0;
+  for (const c of checked) {
+    counts.rows++;
+    if (c.row === undefined) {
+      counts.rejected++;
+      rejected += rejectLine(c.record.line, c.reason!);
+      continue;
+    }
+    let reason: string | undefined;
+    for (const column of idColumns) {
+      const outcome = outcomes[k++]!;
+      if (outcome.ok) c.row.set(column, outcome.transit);
+      else if (stopsTheJob(outcome)) {
+        throw new ResearchError(ResearchErrorCodes.SERVICE_FAILED, `the service failed: ${outcome.message}`);
+      } else reason ??= `${column}: ${outcome.message}`;
+    }
+    if (reason === undefined) {
+      counts.written++;
+      rows += c.row.serialize();
+    } else {
+      counts.rejected++;
+      rejected += rejectLine(c.record.line, reason);
+    }
+  }
+  return { rows, rejected };
+}
+
+interface Prepared {
+  readonly input: JobInput;
+  readonly start: InputPosition;
+  readonly job: string;
+  readonly checkpointPath: string;
+  readonly checkpoint: Checkpoint | undefined;
+  readonly batchSize: number;
+}
+
+/** Checks the options and the input, and finds the checkpoint: nothing is written yet. */
+async function prepare(options: SourceJobOptions): Promise<Prepared> {
   if (!Array.isArray(options.idColumns) || options.idColumns.length === 0)
     throw new TypeError('idColumns must name at least one column');
   if (typeof options.domain !== 'string' || options.domain === '') throw new TypeError('domain is required');
-  const format = options.format ?? formatFromPath(options.input);
-  const delimiter = options.delimiter ?? ',';
-  const batchSize = options.batchSize ?? 1000;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
+  const batchSize = batchSizeOf(options.batchSize);
+  const input = await resolveInput({
+    path: options.input,
+    label: 'the input',
+    idColumns: options.idColumns,
+    ...(options.format === undefined ? {} : { format: options.format }),
+    ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),
+    ...(options.maxRecordBytes === undefined ? {} : { maxRecordBytes: options.maxRecordBytes }),
+  });
+  const start = await readHeader(input);
   const checkpointPath = options.checkpoint ?? `${options.output}.checkpoint.json`;
   const job = jobFingerprint({
     input: options.input,
-    format,
-    delimiter,
+    format: input.format,
+    delimiter: input.delimiter,
     idColumns: options.idColumns,
     domain: options.domain,
     identifiers: options.identifiers.kind === 'ssin' ? 'ssin' : ['atRest', options.identifiers.fromDomain],
   });
-  const { size: totalBytes } = await stat(options.input);
   if (options.restart === true) await removeCheckpoint(checkpointPath);
   const checkpoint = await readCheckpoint(checkpointPath, job);
+  if (checkpoint === undefined) await refuseToOverwrite([options.output], options.overwrite);
+  return { input, start, job, checkpointPath, checkpoint, batchSize };
+}
 
+/** The output and rejects files, cut back to their committed lengths. */
+async function openOutputs(
+  options: SourceJobOptions,
+  checkpoint: Checkpoint | undefined,
+): Promise<{ output: CommittedFile; rejects: CommittedFile }> {
   const output = await CommittedFile.open(options.output, checkpoint?.outputs['output'] ?? 0);
-  const rejects = await CommittedFile.open(options.rejects, checkpoint?.outputs['rejects'] ?? 0).catch(
-    async (err: unknown) => {
-      await output.close();
-      throw err;
-    },
-  );
-  let pool: PseudonymizePool | undefined;
   try {
-    let identify: Identify;
-    if (options.identifiers.kind === 'ssin') {
-      const ids = options.identifiers;
-      const created = new PseudonymizePool({
-        baseUrls: ids.baseUrls,
-        ...(ids.token === undefined ? {} : { token: ids.token }),
-        ...(ids.workers === undefined ? {} : { workers: ids.workers }),
-        ...(ids.multiplier === undefined ? {} : { multiplier: ids.multiplier }),
-      });
-      pool = created;
-      identify = (values, signal) => created.pseudonymize(options.domain, values, signal);
-    } else identify = atRestIdentify(options.identifiers, options.domain);
-    const checkValue =
-      options.identifiers.kind === 'ssin'
-        ? (v: string) => normalizeSsin(v)
-        : (v: string) => {
-            if (v === '') throw new RangeError('empty');
-            return v;
-          };
+    return { output, rejects: await CommittedFile.open(options.rejects, checkpoint?.outputs['rejects'] ?? 0) };
+  } catch (err) {
+    await output.close();
+    throw err;
+  }
+}
 
-    let header = checkpoint?.header ?? null;
-    let shape: RowShape | undefined =
-      format === 'ndjson' || header !== null ? rowShape(format, header, delimiter) : undefined;
-    let inputOffset = checkpoint?.inputOffset ?? 0;
-    let inputLine = checkpoint?.inputLine ?? 1;
-    const counts = { ...(checkpoint?.counts ?? { rows: 0, written: 0, rejected: 0 }) };
-    const resumedAt = counts.rows;
-    const bytesAtStart = inputOffset;
+function resumePosition(checkpoint: Checkpoint, start: InputPosition): InputPosition {
+  return { offset: checkpoint.inputOffset, line: checkpoint.inputLine, header: checkpoint.header ?? start.header };
+}
 
-    const commit = async (): Promise<void> => {
-      await output.sync();
-      await rejects.sync();
-      await writeCheckpoint(checkpointPath, {
-        version: 1,
-        job,
-        inputOffset,
-        inputLine,
-        outputs: { output: output.length, rejects: rejects.length },
-        header,
-        counts: { ...counts },
-      });
-      options.onProgress?.({
-        phase: 'pseudonymize',
-        bytesRead: inputOffset,
-        totalBytes,
-        rows: counts.rows,
-        written: counts.written,
-        rejected: counts.rejected,
-        rowsAtStart: resumedAt,
-        bytesAtStart,
-      });
-    };
-
-    const processBatch = async (records: readonly RawRecord[]): Promise<void> => {
-      throwIfAborted(options.signal);
-      const checked: Checked[] = records.map((record) => {
-        const row = shape!.row(record);
-        if ('reason' in row) return { record, reason: row.reason };
-        const values: string[] = [];
-        for (const column of options.idColumns) {
-          const got = row.get(column);
-          if ('reason' in got) return { record, reason: got.reason };
-          try {
-            values.push(checkValue(got.value));
-          } catch (err) {
-            const why = options.identifiers.kind === 'ssin' ? (err as Error).message : 'empty identifier';
-            return { record, reason: `${column}: ${why}` };
-          }
-        }
-        return { record, row, values };
-      });
-      const values = checked.flatMap((c) => c.values ?? []);
-      const outcomes = values.length === 0 ? [] : await identify(values, options.signal);
-      throwIfAborted(options.signal);
-      let rows = '';
-      let rejected = '';
-      let k = 0;
-      for (const c of checked) {
-        counts.rows++;
-        if (c.row === undefined) {
-          counts.rejected++;
-          rejected += rejectLine(c.record.line, c.reason!);
-          continue;
-        }
-        let reason: string | undefined;
-        for (const column of options.idColumns) {
-          const outcome = outcomes[k++]!;
-          if (outcome.ok) c.row.set(column, outcome.transit);
-          else if (stopsTheJob(outcome)) {
-            throw new ResearchError(ResearchErrorCodes.SERVICE_FAILED, `the service failed: ${outcome.message}`);
-          } else reason ??= `${column}: ${outcome.message}`;
-        }
-        if (reason === undefined) {
-          counts.written++;
-          rows += c.row.serialize();
-        } else {
-          counts.rejected++;
-          rejected += rejectLine(c.record.line, reason);
-        }
-      }
-      await output.append(rows);
-      await rejects.append(rejected);
-      const last = records[records.length - 1]!;
-      inputOffset = last.end;
-      inputLine = last.nextLine;
-      await commit();
-    };
-
-    let batch: RawRecord[] = [];
-    const records = readRecords(options.input, {
-      format,
-      delimiter,
-      start: inputOffset,
-      line: inputLine,
-      ...(options.maxRecordBytes === undefined ? {} : { maxRecordBytes: options.maxRecordBytes }),
+/** Runs (or resumes) a source job. */
+export async function runSourceJob(options: SourceJobOptions): Promise<SourceJobSummary> {
+  const started = Date.now();
+  const { input, start, job, checkpointPath, checkpoint, batchSize } = await prepare(options);
+  const { size: totalBytes } = await stat(options.input);
+  const fresh = checkpoint === undefined;
+  const { output, rejects } = await openOutputs(options, checkpoint);
+  const service = identifierService(options);
+  const counts: Counts = { ...(checkpoint?.counts ?? { rows: 0, written: 0, rejected: 0 }) };
+  const resumedAt = counts.rows;
+  const position: InputPosition = checkpoint === undefined ? start : resumePosition(checkpoint, start);
+  let batches = 0;
+  const commit = async (at: InputPosition): Promise<void> => {
+    await output.sync();
+    await rejects.sync();
+    await writeCheckpoint(checkpointPath, {
+      version: 1,
+      job,
+      inputOffset: at.offset,
+      inputLine: at.line,
+      outputs: { output: output.length, rejects: rejects.length },
+      header: at.header,
+      counts: { ...counts },
     });
-    for await (const record of records) {
-      if (shape === undefined) {
-        // The first CSV record is the header.
-        if (record.fields === undefined) {
-          throw new ResearchError(ResearchErrorCodes.INVALID_INPUT, `the CSV header is unreadable: ${record.error}`);
-        }
-        const missing = missingColumns(record.fields, options.idColumns);
-        if (missing.length > 0) {
-          throw new ResearchError(
-            ResearchErrorCodes.INVALID_INPUT,
-            `the CSV header has no column ${missing.join(', ')}`,
-          );
-        }
-        header = [...record.fields];
-        shape = rowShape(format, header, delimiter);
-        await output.append(csvRecord(header, delimiter));
-        inputOffset = record.end;
-        inputLine = record.nextLine;
-        await commit();
-        continue;
-      }
-      batch.push(record);
-      if (batch.length >= batchSize) {
-        await processBatch(batch);
-        batch = [];
-      }
-    }
-    if (batch.length > 0) await processBatch(batch);
-    throwIfAborted(options.signal);
-    await removeCheckpoint(checkpointPath);
-    return Object.freeze({
+    options.onProgress?.({
+      phase: 'pseudonymize',
+      bytesRead: at.offset,
+      totalBytes,
       rows: counts.rows,
       written: counts.written,
       rejected: counts.rejected,
-      resumedAt,
-      elapsedMs: Date.now() - started,
+      rowsAtStart: resumedAt,
+      bytesAtStart: position.offset,
     });
+  };
+  try {
+    if (fresh && start.header !== null) {
+      await output.append(csvRecord(start.header, input.delimiter));
+      await commit(start);
+    }
+    await runBatches(
+      input,
+      position,
+      {
+        process: async (records, shape) => {
+          const checked = checkRecords(records, shape, options);
+          const values = checked.flatMap((c) => c.values ?? []);
+          const outcomes = values.length === 0 ? [] : await service.identify(values, options.signal);
+          throwIfAborted(options.signal);
+          const text = assemble(checked, outcomes, options.idColumns, counts);
+          await output.append(text.rows);
+          await rejects.append(text.rejected);
+        },
+        commit: async (at) => {
+          await commit(at);
+          batches++;
+        },
+      },
+      { batchSize, signal: options.signal },
+    );
+    await removeCheckpoint(checkpointPath);
+  } catch (err) {
+    if (fresh && batches === 0) {
+      await Promise.all([output.close(), rejects.close()]);
+      await removeAll([options.output, options.rejects, checkpointPath, `${checkpointPath}.tmp`]);
+    }
+    throw err;
   } finally {
-    await pool?.close();
+    await service.close();
     await output.close();
     await rejects.close();
   }
+  return Object.freeze({ ...counts, resumedAt, elapsedMs: Date.now() - started });
 }

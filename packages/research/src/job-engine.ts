@@ -1,0 +1,162 @@
+/**
+ * The loop of every resumable job, the source job's and the join's alike: from where the last
+ * checkpoint stands, read a batch of records, process it (append its results to the outputs),
+ * commit it (outputs synced, then the new input position), and go on. The input is checked before
+ * anything is written: its CSV delimiter (detected per file unless given) and the header's
+ * columns, so that a wrong command fails before it leaves any file behind.
+ */
+import { open } from 'node:fs/promises';
+import { ResearchError, ResearchErrorCodes, throwIfAborted } from './errors.js';
+import { type RawRecord, type RecordFormat, formatFromPath, readRecords } from './records.js';
+import { type RowShape, missingColumns, rowShape } from './rows.js';
+
+/** One input file of a job. */
+export interface JobInput {
+  readonly path: string;
+  /** How messages name it: "the input", "the source lab". */
+  readonly label: string;
+  readonly format: RecordFormat;
+  /** The CSV delimiter (detected from the file when not given). */
+  readonly delimiter: string;
+  /** The identifier columns the job needs. */
+  readonly idColumns: readonly string[];
+  readonly maxRecordBytes?: number;
+}
+
+/** Where the input stands: the next record's byte offset and line, and the CSV header once read. */
+export interface InputPosition {
+  readonly offset: number;
+  readonly line: number;
+  readonly header: readonly string[] | null;
+}
+
+/** What a job does with each batch. */
+export interface BatchHandler {
+  /** Processes a batch and appends its results to the outputs (not yet committed). */
+  process(records: readonly RawRecord[], shape: RowShape): Promise<void>;
+  /** Makes the outputs durable and checkpoints `position` (the input after the batch). */
+  commit(position: InputPosition): Promise<void>;
+}
+
+/** Candidate CSV delimiters, most usual first (the first wins a tie). */
+const DELIMITERS = [',', ';', '\t', '|'];
+const SNIFF_BYTES = 64 * 1024;
+
+/** Counts each candidate delimiter outside quotes in the first record of `text`. */
+function countDelimiters(text: string): Map<string, number> {
+  const counts = new Map(DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (const ch of text) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) break;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  return counts;
+}
+
+/** The delimiter of a CSV file's header line: the candidate found most often in it (`,` if none). */
+export async function detectDelimiter(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  let text: string;
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    text = buffer.toString('utf8', 0, bytesRead).replace(/^\uFEFF/, '');
+  } finally {
+    await handle.close();
+  }
+  let best = ',';
+  let bestCount = 0;
+  for (const [delimiter, n] of countDelimiters(text)) {
+    if (n > bestCount) [best, bestCount] = [delimiter, n];
+  }
+  return best;
+}
+
+/** The input as the job will read it: format from the name, delimiter from the file, unless given. */
+export async function resolveInput(
+  spec: Omit<JobInput, 'format' | 'delimiter'> & { format?: RecordFormat; delimiter?: string },
+): Promise<JobInput> {
+  const format = spec.format ?? formatFromPath(spec.path);
+  const delimiter = spec.delimiter ?? (format === 'csv' ? await detectDelimiter(spec.path) : ',');
+  return { ...spec, format, delimiter };
+}
+
+function describeDelimiter(d: string): string {
+  return d === '\t' ? 'tab' : `'${d}'`;
+}
+
+/** Reads and checks the CSV header (null for NDJSON), and the position just after it. */
+export async function readHeader(input: JobInput): Promise<InputPosition> {
+  if (input.format === 'ndjson') return { offset: 0, line: 1, header: null };
+  const records = readRecords(input.path, {
+    format: 'csv',
+    delimiter: input.delimiter,
+    ...(input.maxRecordBytes === undefined ? {} : { maxRecordBytes: input.maxRecordBytes }),
+  });
+  const { value: first } = await records.next();
+  await records.return(undefined);
+  if (first === undefined) throw new ResearchError(ResearchErrorCodes.INVALID_INPUT, `${input.label} is empty`);
+  if (first.fields === undefined) {
+    throw new ResearchError(
+      ResearchErrorCodes.INVALID_INPUT,
+      `the CSV header of ${input.label} is unreadable: ${first.error}`,
+    );
+  }
+  const missing = missingColumns(first.fields, input.idColumns);
+  if (missing.length > 0) {
+    const found = first.fields.map((f: string) => JSON.stringify(f)).join(', ');
+    throw new ResearchError(
+      ResearchErrorCodes.INVALID_INPUT,
+      `the CSV header of ${input.label} has no column ${missing.join(', ')}; ` +
+        `with the delimiter ${describeDelimiter(input.delimiter)} it has ${first.fields.length} ` +
+        `column${first.fields.length === 1 ? '' : 's'}: ${found} (--delimiter sets another delimiter)`,
+    );
+  }
+  return { offset: first.end, line: first.nextLine, header: [...first.fields] };
+}
+
+/**
+ * Runs the batches of one input from `from` to its end (the CSV header read already:
+ * `from.header`); returns the number of batches committed by this call.
+ */
+export async function runBatches(
+  input: JobInput,
+  from: InputPosition,
+  handler: BatchHandler,
+  options: { batchSize: number; signal?: AbortSignal | undefined },
+): Promise<number> {
+  const shape = rowShape(input.format, from.header, input.delimiter);
+  let committed = 0;
+  let batch: RawRecord[] = [];
+  const flush = async (): Promise<void> => {
+    throwIfAborted(options.signal);
+    await handler.process(batch, shape);
+    throwIfAborted(options.signal);
+    const last = batch[batch.length - 1]!;
+    batch = [];
+    await handler.commit({ offset: last.end, line: last.nextLine, header: from.header });
+    committed++;
+  };
+  const records = readRecords(input.path, {
+    format: input.format,
+    delimiter: input.delimiter,
+    start: from.offset,
+    line: from.line,
+    ...(input.maxRecordBytes === undefined ? {} : { maxRecordBytes: input.maxRecordBytes }),
+  });
+  for await (const record of records) {
+    batch.push(record);
+    if (batch.length >= options.batchSize) await flush();
+  }
+  if (batch.length > 0) await flush();
+  throwIfAborted(options.signal);
+  return committed;
+}
+
+/** Checks a batch size option. */
+export function batchSizeOf(value: number | undefined): number {
+  const batchSize = value ?? 1000;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
+  return batchSize;
+}
