@@ -21,3 +21,4 @@ await build({
 });
 await copyFile(new URL('src/console.css', root), new URL('console.css', dist));
 await copyFile(new URL('src/index.html', root), new URL('index.html', dist));
+await copyFile(new URL('src/favicon.svg', root), new URL('favicon.svg', dist));

@@ -3,12 +3,15 @@
  * (log-in page, 403 problem, no data); an admin logs in, creates a domain, grants a principal
  * pseudonymize on it and sees that principal's call succeed, revokes it and sees the next call
  * refused, rotates the transit key, finds those actions in the audit page and verifies the
- * chain, and watches the traffic chart move while a load runs. Every page is screenshot and
+ * chain, watches the traffic chart move while a load runs (items/s, then an enumeration alarm,
+ * then quota refusals), and sees where the chain breaks once a record is edited. Every page is screenshot and
  * checked with axe-core (no serious or critical violation), and no page error, CSP or Trusted
  * Types violation may happen.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { blind, encodeValue, pointToJson } from '@blindpseudo/core';
 import { type TestService, startTestService } from '@blindpseudo/server/testing';
 import type { Page } from 'playwright-core';
@@ -16,6 +19,17 @@ import { type Browser, assertAccessible, chromiumSkip, launch, screenshot } from
 
 const DOMAIN = 'console_v1';
 const GP = 'gp-console';
+/** The load passes the enumeration threshold, then its daily quota: both charts must move too. */
+const LIMITS = { enumerationAlarmItemsPerDay: 300, dailyQuota: { pseudonymize: 1000 } };
+
+/** How many points of a chart's series lie above its zero line (in the page). */
+function pointsAbove([chart, series]: [number, number]): number {
+  const svg = document.querySelectorAll('svg[data-latest]')[chart];
+  const line = svg?.querySelectorAll('polyline')[series];
+  const ys = (line?.getAttribute('points') ?? '').split(' ').map((p) => Number(p.split(',')[1]));
+  const zero = Math.max(...ys);
+  return ys.filter((y) => y < zero - 1).length;
+}
 
 /** A pseudonymize call as `token`'s principal; the HTTP status. */
 async function pseudonymizeAs(svc: TestService, domain: string, token: string): Promise<number> {
@@ -69,6 +83,7 @@ describe('operator console in Chromium', { skip: chromiumSkip(), timeout: 300_00
       auth: 'jwt',
       domains: [{ key: 'load_v1', accessRule: { pseudonymize: ['*'] } }],
       principals: [{ id: GP, description: 'GP practice used by the console test' }],
+      limits: LIMITS,
     });
     admin = await svc.token('operator', { groups: ['blindpseudo-admin'] });
     browser = await launch();
@@ -176,18 +191,34 @@ describe('operator console in Chromium', { skip: chromiumSkip(), timeout: 300_00
     const token = await svc.token('load-generator');
     const load = runLoad(svc, 'load_v1', token);
     try {
-      // The pseudonymize line of the items chart rises above zero on three samples.
-      await page.waitForFunction(() => {
-        const line = document.querySelector('svg[data-latest] polyline.series-0');
-        const ys = (line?.getAttribute('points') ?? '').split(' ').map((p) => Number(p.split(',')[1]));
-        const zero = Math.max(...ys);
-        return ys.filter((y) => y < zero - 1).length >= 3;
-      });
+      // Items/s of pseudonymize rise, the enumeration alarm fires, then the quota refuses.
+      for (const at of [
+        [0, 0], // items per second, pseudonymize
+        [3, 0], // enumeration alarms
+        [2, 1], // quota and rate refusals
+      ] as [number, number][])
+        await page.waitForFunction(pointsAbove, at);
     } finally {
       await load.stop();
     }
     await screenshot(browser, page, '5-health');
     await assertAccessible(page, 'health page');
+    assert.deepEqual(browser.problems, []);
+  });
+
+  it('shows where the audit chain breaks after a record was edited in the database', async () => {
+    const db = new Database(join(svc.dataDir, 'blindpseudo.db'));
+    db.prepare("UPDATE audit_log SET principal = 'someone-else' WHERE seq = 3").run();
+    db.close();
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('button', { name: 'Verify the audit chain' }).click();
+    await page.getByText(/The chain is broken: \d+ finding\(s\)\./).waitFor();
+    const findings = page.getByRole('list', { name: 'Where the chain breaks' });
+    await findings.getByText('record 3 was changed').waitFor();
+    await findings.getByRole('button', { name: 'Show records from 1' }).click();
+    await page.locator('table.audit').getByRole('cell', { name: 'someone-else' }).waitFor();
+    await screenshot(browser, page, '6-audit-broken');
+    await assertAccessible(page, 'audit page with a broken chain');
     assert.deepEqual(browser.problems, []);
   });
 });

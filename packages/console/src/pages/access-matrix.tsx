@@ -28,6 +28,39 @@ export function WhoCanIdentify({ domain, access }: { domain: string; access: Acc
   );
 }
 
+function MatrixRow(props: {
+  domain: string;
+  subject: string;
+  allowed: (s: string, op: Operation) => boolean;
+  granted: (s: string, op: Operation) => boolean;
+  busy: boolean;
+  onToggle: (s: string, op: Operation, on: boolean) => void;
+}) {
+  const { domain, subject: s } = props;
+  return (
+    <tr>
+      <th scope="row">
+        <code>{s}</code>
+      </th>
+      {OPERATIONS.map((op) => {
+        const fixed = props.allowed(s, op) && !props.granted(s, op);
+        return (
+          <td key={op}>
+            <input
+              type="checkbox"
+              aria-label={`${op} on ${domain} for ${s}`}
+              checked={props.allowed(s, op)}
+              disabled={fixed || props.busy}
+              title={fixed ? 'Set in the domain’s definition (config file): change it there' : undefined}
+              onChange={(e) => props.onToggle(s, op, (e.target as HTMLInputElement).checked)}
+            />
+          </td>
+        );
+      })}
+    </tr>
+  );
+}
+
 export function AccessMatrix(props: {
   domain: string;
   access: AccessGrants;
@@ -41,8 +74,8 @@ export function AccessMatrix(props: {
   const granted = (s: string, op: Operation): boolean =>
     access.grants.some((g) => g.domain === domain && g.subject === s && g.operation === op);
   const allowed = (s: string, op: Operation): boolean => (access.effective[domain]?.[op] ?? []).includes(s);
-  const toggle = (s: string, op: Operation, on: boolean): Promise<void> =>
-    action.run(async () => {
+  const toggle = (s: string, op: Operation, on: boolean): void =>
+    void action.run(async () => {
       const body = { domain, operation: op, subject: s };
       await postJson(on ? '/admin/v1/accessGrants' : '/admin/v1/accessGrants/revoke', body);
       props.onChanged();
@@ -66,26 +99,15 @@ export function AccessMatrix(props: {
         </thead>
         <tbody>
           {rows.map((s) => (
-            <tr key={s}>
-              <th scope="row">
-                <code>{s}</code>
-              </th>
-              {OPERATIONS.map((op) => {
-                const fixed = allowed(s, op) && !granted(s, op);
-                return (
-                  <td key={op}>
-                    <input
-                      type="checkbox"
-                      aria-label={`${op} on ${domain} for ${s}`}
-                      checked={allowed(s, op)}
-                      disabled={fixed || action.busy}
-                      title={fixed ? 'Set in the domain’s definition (config file): change it there' : undefined}
-                      onChange={(e) => void toggle(s, op, (e.target as HTMLInputElement).checked)}
-                    />
-                  </td>
-                );
-              })}
-            </tr>
+            <MatrixRow
+              key={s}
+              domain={domain}
+              subject={s}
+              allowed={allowed}
+              granted={granted}
+              busy={action.busy}
+              onToggle={toggle}
+            />
           ))}
         </tbody>
       </table>

@@ -111,9 +111,8 @@ function Verify({ onShow }: { onShow: (seq: number) => void }) {
     action.run(async () => {
       const v = await getJson<AuditVerification>('/admin/v1/audit/verify');
       setResult(v);
-      return v.ok
-        ? `The chain is intact: ${v.records} records.`
-        : `The chain is broken: ${v.findings.length} finding(s).`;
+      if (!v.ok) throw new Error(`The chain is broken: ${v.findings.length} finding(s).`);
+      return `The chain is intact: ${v.records} records.`;
     });
   return (
     <Section title="Verify the chain">

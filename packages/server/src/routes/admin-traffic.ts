@@ -36,8 +36,35 @@ const operationTraffic = {
   },
 } as const;
 
+/** Storage answers (and how fast), every domain has an active transit key, the audit log's length. */
+async function health(options: AdminTrafficRoutesOptions): Promise<object> {
+  const { storage, domains, now } = options;
+  const started = now();
+  let storageHealth: object;
+  let records = 0;
+  try {
+    await storage.ping();
+    records = (await storage.getAuditHead())?.seq ?? 0;
+    storageHealth = { kind: options.storageKind, ok: true, pingMs: now() - started };
+  } catch {
+    storageHealth = { kind: options.storageKind, ok: false, error: 'storage is not reachable' };
+  }
+  const keys = domains.keys();
+  const active = keys.filter((k) => domains.transitKeyStatus(k).some((t) => t.active)).length;
+  return {
+    storage: storageHealth,
+    keystore: {
+      domains: keys.length,
+      activeTransitKeys: active,
+      multiplier: options.multiplier,
+      ok: active === keys.length,
+    },
+    audit: { records },
+  };
+}
+
 export async function adminTrafficRoutes(app: FastifyInstance, options: AdminTrafficRoutesOptions): Promise<void> {
-  const { storage, domains, traffic, now } = options;
+  const { traffic } = options;
   const tags = ['admin'];
   const config = (operation: string) => ({ operation, access: 'admin' as const });
 
@@ -98,29 +125,6 @@ export async function adminTrafficRoutes(app: FastifyInstance, options: AdminTra
         },
       }),
     },
-    handler: async () => {
-      const started = now();
-      let storageHealth: object;
-      let records = 0;
-      try {
-        await storage.ping();
-        records = (await storage.getAuditHead())?.seq ?? 0;
-        storageHealth = { kind: options.storageKind, ok: true, pingMs: now() - started };
-      } catch {
-        storageHealth = { kind: options.storageKind, ok: false, error: 'storage is not reachable' };
-      }
-      const keys = domains.keys();
-      const active = keys.filter((k) => domains.transitKeyStatus(k).some((t) => t.active)).length;
-      return {
-        storage: storageHealth,
-        keystore: {
-          domains: keys.length,
-          activeTransitKeys: active,
-          multiplier: options.multiplier,
-          ok: active === keys.length,
-        },
-        audit: { records },
-      };
-    },
+    handler: async () => health(options),
   });
 }

@@ -1,6 +1,6 @@
 /**
  * The operator console's static files at `/console/`: one HTML page, one script, one style
- * sheet, built by `npm run build` in packages/console (nothing from a CDN). They hold no data:
+ * sheet and an icon, built by `npm run build` in packages/console (nothing from a CDN). They hold no data:
  * every datum the console shows comes from the admin API, which requires the admin role, so the
  * files are public like the docs page and a caller without admin rights gets the login page.
  *
@@ -34,6 +34,7 @@ const FILES = {
   'index.html': 'text/html; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 } as const;
 type ConsoleFile = keyof typeof FILES;
 
@@ -79,6 +80,6 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   };
   app.get('/console', { config, schema }, async (_request, reply) => reply.redirect(CONSOLE_PATH, 301));
   app.get(CONSOLE_PATH, { config, schema }, async (_request, reply) => send('index.html', reply));
-  for (const name of ['console.js', 'console.css'] as const)
+  for (const name of ['console.js', 'console.css', 'favicon.svg'] as const)
     app.get(`${CONSOLE_PATH}${name}`, { config, schema }, async (_request, reply) => send(name, reply));
 }
