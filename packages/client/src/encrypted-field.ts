@@ -16,10 +16,12 @@ import {
   formatFhirPseudonym,
   generateFieldKey,
   parseEncryptedField,
+  assertString,
   utf8Decode,
 } from '@blindpseudo/core';
-import { assertString } from './assert.js';
-import type { CallOptions, PseudonymInTransitResult, PseudonymisationClient, TransitInput } from './client.js';
+import type { PseudonymisationClient } from './client.js';
+import type { CallOptions } from './options.js';
+import type { PseudonymInTransitResult, TransitInput } from './transit-input.js';
 
 export interface SealedField {
   /** The key id that ties the field to its key. */

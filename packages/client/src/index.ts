@@ -2,21 +2,10 @@
  * @blindpseudo/client — the caller's side of the eHealth blind pseudonymisation protocol over
  * `fetch`, for browsers and Node: blind, call, unblind; lists, caching, failover, retries.
  */
-export {
-  type CallOptions,
-  type ClientCacheOptions,
-  type ClientOptions,
-  type GetDomainOptions,
-  type PseudonymInTransitResult,
-  type TransitInput,
-  PseudonymisationClient,
-  TRANSIT_REUSE_MARGIN_SECONDS,
-  createClient,
-  toPseudonymInTransit,
-} from './client.js';
-export { type ItemResult, MAX_ITEMS_PER_CALL } from './batch.js';
-export { ExpiringCache } from './cache.js';
-export { type DomainDocument, type DomainSecretKey, parseDomainDocument } from './domain.js';
+export { PseudonymisationClient, createClient } from './client.js';
+export type { CallOptions, ClientCacheOptions, ClientOptions, GetDomainOptions } from './options.js';
+export { type PseudonymInTransitResult, type TransitInput, toPseudonymInTransit } from './transit-input.js';
+export type { ItemResult } from './batch.js';
 export {
   type ClientErrorCode,
   type ClientErrorDetails,
@@ -25,11 +14,15 @@ export {
   ClientErrorCodes,
   isClientError,
 } from './errors.js';
-export { type FetchFunction, type TokenProvider } from './transport.js';
+export type { FetchFunction, TokenProvider } from './transport.js';
 export { type SealFieldOptions, type SealedField, openField, openFieldText, sealField } from './encrypted-field.js';
 export { formatSsin, isSsinBornFrom2000, isValidSsin, normalizeSsin } from './ssin.js';
 export {
+  type DomainDocument,
+  type DomainSecretKey,
   type PseudonymInTransit,
+  MAX_ITEMS_PER_CALL,
+  TRANSIT_REUSE_MARGIN_SECONDS,
   PseudoError,
   ErrorCodes,
   isPseudoError,

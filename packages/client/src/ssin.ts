@@ -6,7 +6,7 @@
  *
  * A valid checksum does not prove that the number was ever issued.
  */
-import { assertString } from './assert.js';
+import { assertString } from '@blindpseudo/core';
 import { ClientError, ClientErrorCodes } from './errors.js';
 
 const SEPARATORS = /[.\- ]/g;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type TestService, startTestService } from '@blindpseudo/server/testing';
-import { ExpiringCache, createClient, formatPseudonymInTransit } from '../src/index.js';
+import { createClient, formatPseudonymInTransit } from '../src/index.js';
+import { ExpiringCache } from '@blindpseudo/core';
 import { DOMAIN, countingFetch, startService } from './support.js';
 
 let service: TestService;

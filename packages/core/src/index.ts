@@ -30,6 +30,7 @@ export * from './protocol.js';
 export * from './domain-document.js';
 export * from './secret-keys.js';
 export * from './assert.js';
+export * from './expiring-cache.js';
 export * from './pseudonym-in-transit.js';
 export * from './fhir.js';
 export * from './duration.js';

@@ -13,3 +13,5 @@ export const MAX_ITEMS_PER_CALL = 10;
 export const SCALAR_BYTES = 66;
 /** A transit key (AES-256, the key of transitInfo's `dir` + `A256GCM`): 32 bytes. */
 export const TRANSIT_KEY_BYTES = 32;
+/** Seconds before its `exp` after which a transit is no longer handed out again (eHealth asks callers to reuse transits). */
+export const TRANSIT_REUSE_MARGIN_SECONDS = 30;

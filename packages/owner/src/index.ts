@@ -3,14 +3,8 @@
  * documents and their secret keys, pseudonyms at rest and in transit, convert, double
  * pseudonymisation. Node, and browsers where WebCrypto allows.
  */
-export {
-  type AtRestOptions,
-  type ConvertToOptions,
-  type InTransitOptions,
-  type OwnerDomain,
-  type OwnerOptions,
-  Owner,
-} from './owner.js';
+export { type AtRestOptions, type ConvertToOptions, type InTransitOptions, type OwnerOptions, Owner } from './owner.js';
+export type { OwnerDomain } from './owner-domains.js';
 export { type OwnerErrorCode, OwnerError, OwnerErrorCodes, isOwnerError } from './errors.js';
 export {
   type Jwks,
@@ -19,11 +13,11 @@ export {
   type OwnerKeyInput,
   type OwnerPrivateKey,
   type PublishedKey,
-  KEY_ENCRYPTION_ALG,
   buildJwks,
   loadOwnerKey,
 } from './owner-keys.js';
-export { type TransitKey, unwrapSecretKeys } from './secret-keys.js';
+export { unwrapSecretKeys } from './secret-keys.js';
+export { type TransitKey, KEY_ENCRYPTION_ALG } from '@blindpseudo/core';
 export {
   type OwnerScalarFile,
   OWNER_SCALAR_KTY,

@@ -12,7 +12,15 @@
  * an {@link OwnerError} `ERR_OWNER_INVALID_OWNER_KEY` that says what was found.
  */
 import { type CryptoKey, type JWK, calculateJwkThumbprint, exportJWK, importJWK } from 'jose';
-import { fromBase64, fromBase64Url, toBase64, toBase64Url } from '@blindpseudo/core';
+import {
+  KEY_ENCRYPTION_ALG,
+  MIN_RSA_MODULUS_BITS,
+  fromBase64,
+  fromBase64Url,
+  rsaModulusBits,
+  toBase64,
+  toBase64Url,
+} from '@blindpseudo/core';
 import {
   type KeyMaterial,
   certificateModulus,
@@ -20,9 +28,6 @@ import {
   invalidOwnerKey,
   readKeyMaterial,
 } from './owner-key-forms.js';
-
-export const KEY_ENCRYPTION_ALG = 'RSA-OAEP-256';
-const MIN_MODULUS_BITS = 2048;
 
 /** A Node `KeyObject`, structurally (so that this module needs no Node types at run time). */
 export interface KeyObjectLike {
@@ -105,11 +110,6 @@ function stripZeros(bytes: Uint8Array): Uint8Array {
   return bytes.subarray(i);
 }
 
-function modulusBits(n: Uint8Array): number {
-  const trimmed = stripZeros(n);
-  return trimmed.length === 0 ? 0 : trimmed.length * 8 - (Math.clz32(trimmed[0]!) - 24);
-}
-
 /** DER of a PEM certificate. */
 function certificateDer(pem: string): Uint8Array {
   const match = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
@@ -158,8 +158,9 @@ export async function loadOwnerKey(input: OwnerKeyInput): Promise<OwnerKey> {
   const material = await toKeyMaterial(input);
   const jwk = checkedRsaJwk(material.jwk);
   const modulus = fromBase64Url(jwk.n, 'n');
-  if (modulusBits(modulus) < MIN_MODULUS_BITS)
-    throw invalidOwnerKey(`found a ${modulusBits(modulus)}-bit RSA key; owner keys need at least ${MIN_MODULUS_BITS}`);
+  const bits = rsaModulusBits(modulus);
+  if (bits < MIN_RSA_MODULUS_BITS)
+    throw invalidOwnerKey(`found a ${bits}-bit RSA key; owner keys need at least ${MIN_RSA_MODULUS_BITS}`);
   const publicJwk = { kty: 'RSA' as const, n: jwk.n, e: jwk.e };
   const kid =
     input.kid ??

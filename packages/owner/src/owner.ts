@@ -3,10 +3,8 @@
  * pseudonyms in transit into pseudonyms at rest (to store) and back (to hand out), without any
  * call to the service; it converts to other domains through the service.
  *
- * - Domain documents are loaded through the client, their secret keys unwrapped with the owner's
- *   private keys, and reloaded every 6 hours (key rotation) and once when a transitInfo names an
- *   unknown kid (at most once a minute per domain, so that forged kids cannot make it hammer the
- *   service). A failed periodic reload keeps the keys it had and tries again a minute later.
+ * - Domain documents are loaded and their secret keys unwrapped by owner-domains.ts (reloaded
+ *   every 6 hours, and once when a transitInfo names an unknown kid).
  * - At rest: opening a transit checks alg/enc, kid, the audience, iat/exp with a 60 s clock
  *   skew, the subject (`sub`) when asked, and single use when asked (its `jti` remembered in the
  *   replay store until exp plus the skew); then k_d·X = s·P (times k_o when set).
@@ -18,35 +16,32 @@
  * asked for (and then only among the instances that share the replay store).
  */
 import {
+  ExpiringCache,
   type OpenedTransitInfo,
   type PseudonymInTransit,
   type ScalarMultiplier,
-  ErrorCodes,
-  PseudoError,
-  createTransitInfo,
+  assertNonEmptyString,
   invertScalar,
+  issueTransit,
   multiplyScalars,
   nobleMultiplier,
-  openTransitInfo,
+  openTransit,
+  optionalInteger,
   randomScalar,
+  transitReuseUntilMs,
 } from '@blindpseudo/core';
 import {
-  type DomainDocument,
   type PseudonymInTransitResult,
   type PseudonymisationClient,
   type TransitInput,
-  ClientErrorCodes,
-  ExpiringCache,
-  TRANSIT_REUSE_MARGIN_SECONDS,
-  isClientError,
   toPseudonymInTransit,
 } from '@blindpseudo/client';
 import { OwnerError, OwnerErrorCodes } from './errors.js';
+import { type OwnerDomain, OwnerDomains } from './owner-domains.js';
 import { type Jwks, type OwnerKey, type OwnerKeyInput, buildJwks, loadOwnerKey } from './owner-keys.js';
 import { type OwnerScalarFile, formatOwnerScalar, parseOwnerScalar } from './owner-scalar.js';
 import { PseudonymAtRest } from './pseudonym-at-rest.js';
 import type { ReplayStore } from './replay-store.js';
-import { type TransitKey, unwrapSecretKeys } from './secret-keys.js';
 
 export interface OwnerOptions {
   /** The client that reaches the service (domain documents, convert). */
@@ -82,14 +77,6 @@ export interface OwnerOptions {
   multiplier?: ScalarMultiplier;
 }
 
-/** A loaded domain: its document and its unwrapped transitInfo keys. */
-export interface OwnerDomain {
-  readonly document: DomainDocument;
-  readonly keys: readonly TransitKey[];
-  /** When it was loaded (ms since the epoch). */
-  readonly loadedAt: number;
-}
-
 export interface AtRestOptions {
   /** The domain the transit must belong to (its audience is checked). */
   domain: string;
@@ -123,24 +110,6 @@ const DEFAULT_TTL_SECONDS = 600;
 /** Longest `jti` accepted for single use (the service writes a 36-character UUID). */
 const MAX_JTI_LENGTH = 256;
 
-interface DomainState {
-  current: OwnerDomain | undefined;
-  nextReloadAt: number;
-  lastUnknownKidReload: number;
-  pending: Promise<OwnerDomain> | undefined;
-}
-
-function optionalInteger(value: unknown, label: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`${label} must be an integer`);
-  if (value < min || value > max) throw new RangeError(`${label} must be in [${min}, ${max}]`);
-  return value;
-}
-
-function assertDomainKey(key: unknown, label: string): asserts key is string {
-  if (typeof key !== 'string' || key.length === 0) throw new TypeError(`${label} must be a non-empty string`);
-}
-
 /** A canonical text of claims (sorted names), for cache keys. */
 function canonicalClaims(claims: Readonly<Record<string, unknown>>): string {
   return JSON.stringify(
@@ -150,35 +119,19 @@ function canonicalClaims(claims: Readonly<Record<string, unknown>>): string {
   );
 }
 
-/** A transient failure to reach the service, after which stale keys may still serve. */
-function isTransient(err: unknown): boolean {
-  return (
-    isClientError(err, ClientErrorCodes.NETWORK) ||
-    isClientError(err, ClientErrorCodes.TIMEOUT) ||
-    (isClientError(err, ClientErrorCodes.PROBLEM) && (err.status ?? 0) >= 500)
-  );
-}
-
 export class Owner {
   readonly #client: PseudonymisationClient;
-  readonly #jku: string;
-  readonly #keys: readonly OwnerKey[];
   readonly #jwks: Jwks;
   readonly #ownerScalar: bigint | undefined;
-  readonly #reloadIntervalMs: number;
-  readonly #reloadRetryDelayMs: number;
-  readonly #unknownKidReloadIntervalMs: number;
   readonly #clockSkewSeconds: number;
   readonly #now: () => number;
   readonly #multiplier: ScalarMultiplier;
-  readonly #domains = new Map<string, DomainState>();
+  readonly #domains: OwnerDomains;
   readonly #transits: ExpiringCache<PseudonymInTransitResult>;
   readonly #replayStore: ReplayStore | undefined;
 
   private constructor(options: OwnerOptions, keys: readonly OwnerKey[]) {
     this.#client = options.client;
-    this.#jku = options.jku;
-    this.#keys = keys;
     this.#jwks = buildJwks(keys);
     const scalar = options.ownerScalar;
     // A bigint goes through its key file form, which checks its range.
@@ -186,23 +139,29 @@ export class Owner {
       scalar === undefined
         ? undefined
         : parseOwnerScalar(typeof scalar === 'bigint' ? formatOwnerScalar(scalar) : scalar);
-    this.#reloadIntervalMs = optionalInteger(
-      options.reloadIntervalMs,
-      'reloadIntervalMs',
-      1000,
-      6 * 3_600_000,
-      6 * 3_600_000,
-    );
-    this.#reloadRetryDelayMs = optionalInteger(options.reloadRetryDelayMs, 'reloadRetryDelayMs', 0, 3_600_000, 60_000);
-    this.#unknownKidReloadIntervalMs = optionalInteger(
+    const hour = 3_600_000;
+    const reloadIntervalMs = optionalInteger(options.reloadIntervalMs, 'reloadIntervalMs', 1000, 6 * hour, 6 * hour);
+    const reloadRetryDelayMs = optionalInteger(options.reloadRetryDelayMs, 'reloadRetryDelayMs', 0, hour, 60_000);
+    const unknownKidReloadIntervalMs = optionalInteger(
       options.unknownKidReloadIntervalMs,
       'unknownKidReloadIntervalMs',
       0,
-      3_600_000,
+      hour,
       60_000,
     );
     this.#clockSkewSeconds = optionalInteger(options.clockSkewSeconds, 'clockSkewSeconds', 0, 3600, 60);
     this.#now = options.now ?? Date.now;
+    const { client, jku } = options;
+    const now = this.#now;
+    this.#domains = new OwnerDomains({
+      client,
+      jku,
+      keys,
+      now,
+      reloadIntervalMs,
+      reloadRetryDelayMs,
+      unknownKidReloadIntervalMs,
+    });
     this.#multiplier = options.multiplier ?? nobleMultiplier;
     this.#replayStore = options.replayStore;
     const cache = options.transitCache ?? true;
@@ -260,51 +219,8 @@ export class Owner {
 
   /** The domain with its unwrapped keys, loaded or reloaded as needed. */
   async domain(domainKey: string, options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<OwnerDomain> {
-    assertDomainKey(domainKey, 'domainKey');
-    let state = this.#domains.get(domainKey);
-    if (state === undefined) {
-      state = { current: undefined, nextReloadAt: 0, lastUnknownKidReload: -Infinity, pending: undefined };
-      this.#domains.set(domainKey, state);
-    }
-    if (state.current !== undefined && !options.refresh && this.#now() < state.nextReloadAt) return state.current;
-    try {
-      return await this.#load(domainKey, state, options.signal);
-    } catch (err) {
-      if (state.current !== undefined && !options.refresh && isTransient(err)) {
-        state.nextReloadAt = this.#now() + this.#reloadRetryDelayMs;
-        return state.current;
-      }
-      throw err;
-    }
-  }
-
-  #load(domainKey: string, state: DomainState, signal: AbortSignal | undefined): Promise<OwnerDomain> {
-    if (state.pending !== undefined) return state.pending;
-    const load = (async () => {
-      const document = await this.#client.getDomain(domainKey, { refresh: true, ...(signal ? { signal } : {}) });
-      const keys = await unwrapSecretKeys(document, this.#jku, this.#keys);
-      const loadedAt = this.#now();
-      const domain = Object.freeze({ document, keys, loadedAt });
-      state.current = domain;
-      state.nextReloadAt = loadedAt + this.#reloadIntervalMs;
-      return domain;
-    })();
-    state.pending = load;
-    return load.finally(() => {
-      state.pending = undefined;
-    });
-  }
-
-  /** The transit key of `kid`, reloading the domain once when it is unknown. */
-  async #transitKey(domainKey: string, kid: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    const find = (d: OwnerDomain): Uint8Array | undefined => d.keys.find((k) => k.kid === kid)?.key;
-    const known = find(await this.domain(domainKey, signal ? { signal } : {}));
-    if (known !== undefined) return known;
-    const state = this.#domains.get(domainKey)!;
-    const now = this.#now();
-    if (now - state.lastUnknownKidReload < this.#unknownKidReloadIntervalMs) return undefined;
-    state.lastUnknownKidReload = now;
-    return find(await this.domain(domainKey, { refresh: true, ...(signal ? { signal } : {}) }));
+    assertNonEmptyString(domainKey, 'domainKey');
+    return this.#domains.get(domainKey, options.refresh === true, options.signal);
   }
 
   /**
@@ -315,7 +231,7 @@ export class Owner {
    */
   async atRest(transit: TransitInput, options: AtRestOptions): Promise<PseudonymAtRest> {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-    assertDomainKey(options.domain, 'options.domain');
+    assertNonEmptyString(options.domain, 'options.domain');
     if (options.subject !== undefined && typeof options.subject !== 'string')
       throw new TypeError('subject must be a string');
     if (options.singleUse !== undefined && typeof options.singleUse !== 'boolean')
@@ -325,15 +241,13 @@ export class Owner {
     const pseudonym = toPseudonymInTransit(transit);
     const domainKey = options.domain;
     const { document } = await this.domain(domainKey, options.signal ? { signal: options.signal } : {});
-    const opened = await openTransitInfo(pseudonym.transitInfo, {
-      keys: (kid) => this.#transitKey(domainKey, kid, options.signal),
+    const opened = await openTransit(pseudonym.transitInfo, {
+      keys: (kid) => this.#domains.transitKey(domainKey, kid, options.signal),
       audience: document.audience,
       now: Math.floor(this.#now() / 1000),
       clockSkewSeconds: this.#clockSkewSeconds,
+      ...(options.subject === undefined ? {} : { subject: options.subject }),
     });
-    if (options.subject !== undefined && opened.claims.sub !== options.subject) {
-      throw new PseudoError(ErrorCodes.TRANSIT_INFO_CLAIM_MISMATCH, 'transitInfo is for another subject');
-    }
     if (options.singleUse === true) await this.#useOnce(domainKey, opened, this.#replayStore!);
     const factor = this.#ownerScalar === undefined ? opened.scalar : multiplyScalars(opened.scalar, this.#ownerScalar);
     return new PseudonymAtRest(domainKey, await this.#multiplier.multiply(pseudonym.point, factor));
@@ -376,27 +290,20 @@ export class Owner {
     const ttlSeconds = document.timeToLiveInTransitSeconds ?? DEFAULT_TTL_SECONDS;
     const s = randomScalar();
     const blinding = this.#ownerScalar === undefined ? s : multiplyScalars(s, this.#ownerScalar);
-    const point = await this.#multiplier.multiply(atRest.point, invertScalar(blinding));
-    const iat = Math.floor(this.#now() / 1000);
-    const transitInfo = await createTransitInfo({
+    const transit = await issueTransit({
+      multiplier: this.#multiplier,
+      point: atRest.point,
+      factor: invertScalar(blinding),
       key: active.key,
       kid: active.kid,
       audience: document.audience,
       scalar: s,
-      iat,
+      iat: Math.floor(this.#now() / 1000),
       ttlSeconds,
       claims,
     });
-    const result: PseudonymInTransitResult = Object.freeze({
-      domain: atRest.domain,
-      point,
-      transitInfo,
-      iat,
-      exp: iat + ttlSeconds,
-    });
-    if (options.cache !== false) {
-      this.#transits.set(cacheKey, result, (iat + ttlSeconds - TRANSIT_REUSE_MARGIN_SECONDS) * 1000);
-    }
+    const result: PseudonymInTransitResult = Object.freeze({ domain: atRest.domain, ...transit });
+    if (options.cache !== false) this.#transits.set(cacheKey, result, transitReuseUntilMs(transit.exp));
     return result;
   }
 
@@ -410,7 +317,7 @@ export class Owner {
     toDomain: string,
     options: ConvertToOptions = {},
   ): Promise<PseudonymInTransitResult> {
-    assertDomainKey(toDomain, 'toDomain');
+    assertNonEmptyString(toDomain, 'toDomain');
     const call = options.signal ? { signal: options.signal } : {};
     if (pseudonym instanceof PseudonymAtRest) {
       const point =
@@ -419,8 +326,8 @@ export class Owner {
           : await this.#multiplier.multiply(pseudonym.point, invertScalar(this.#ownerScalar));
       return this.#client.convertAtRest(pseudonym.domain, toDomain, point, call);
     }
-    assertDomainKey(options.from, 'options.from');
+    const from = assertNonEmptyString(options.from, 'options.from');
     const transit: PseudonymInTransit = toPseudonymInTransit(pseudonym);
-    return this.#client.convert(options.from, toDomain, transit, call);
+    return this.#client.convert(from, toDomain, transit, call);
   }
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestService } from '@blindpseudo/server/testing';
-import { type DomainDocument, parseDomainDocument } from '@blindpseudo/client';
+import { type DomainDocument, parseDomainDocument } from '@blindpseudo/core';
 import { OwnerErrorCodes, buildJwks, loadOwnerKey, unwrapSecretKeys } from '../src/index.js';
 import {
   OTHER_JKU,

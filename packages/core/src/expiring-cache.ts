@@ -1,7 +1,14 @@
 /**
  * A small bounded cache whose entries expire: least recently used entries leave first when it is
  * full, expired entries when they are met. Time comes from an injectable clock (milliseconds).
+ *
+ * It keeps what the protocol asks callers to reuse: a value's pseudonym in transit (client) and a
+ * pseudonym at rest's transit (owner), until {@link TRANSIT_REUSE_MARGIN_SECONDS} before `exp`.
  */
+import { TRANSIT_REUSE_MARGIN_SECONDS } from './protocol.js';
+
+/** When a transit expiring at `exp` (seconds) stops being handed out again, in ms. */
+export const transitReuseUntilMs = (exp: number): number => (exp - TRANSIT_REUSE_MARGIN_SECONDS) * 1000;
 
 interface Entry<V> {
   readonly value: V;
