@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { blind, encodeValue, pointToJson } from '@blindpseudo/core';
 import { type TestService, startTestService } from '../src/testing.js';
-import { type Answer, call, makeOwner, pseudonymize, url } from './helpers.js';
+import { type Answer, assertProblem, call, makeOwner, pseudonymize, url } from './helpers.js';
 
 type Item = Record<string, unknown>;
 
@@ -24,15 +24,6 @@ async function send(
   const response = await fetch(target, { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers });
   const text = await response.text();
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: JSON.parse(text) };
-}
-
-function assertProblem(answer: { status: number; contentType: string; body: Item }, status: number, kind: string) {
-  assert.equal(answer.status, status, JSON.stringify(answer.body));
-  assert.match(answer.contentType, /^application\/problem\+json/);
-  assert.equal(answer.body.type, `urn:problem-type:belgif:${kind}`);
-  assert.equal(answer.body.status, status);
-  assert.equal(typeof answer.body.title, 'string');
-  assert.equal(typeof answer.body.detail, 'string');
 }
 
 describe('request bodies', () => {

@@ -1,4 +1,5 @@
 /** Test helpers acting as a client (encode, blind, call, unblind) and as an owner (open transits). */
+import assert from 'node:assert/strict';
 import { type GeneralJWE, exportJWK, generalDecrypt, generateKeyPair } from 'jose';
 import {
   type Point,
@@ -52,6 +53,17 @@ export async function call(
     // not JSON: keep the text
   }
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: parsed };
+}
+
+/** An RFC 9457 problem of the given status and type (`urn:problem-type:belgif:<type>`). */
+export function assertProblem(answer: Answer, status: number, type: string, detail?: RegExp): void {
+  assert.equal(answer.status, status, JSON.stringify(answer.body));
+  assert.match(answer.contentType, /^application\/problem\+json/);
+  assert.equal(answer.body.type, `urn:problem-type:belgif:${type}`);
+  assert.equal(answer.body.status, status);
+  assert.equal(typeof answer.body.title, 'string');
+  assert.equal(typeof answer.body.detail, 'string');
+  if (detail) assert.match(answer.body.detail, detail);
 }
 
 export const url = (svc: TestService, path: string): string => `${svc.baseUrl}/domains/${path}`;

@@ -11,17 +11,16 @@ import {
   randomScalar,
 } from '@blindpseudo/core';
 import { type TestService, startTestService } from '../src/testing.js';
-import { type Answer, type Owner, call, makeOwner, ownerTransitKeys, pseudonymize, url } from './helpers.js';
-
-function assertProblem(answer: Answer, status: number, type: string, detail?: RegExp): void {
-  assert.equal(answer.status, status, JSON.stringify(answer.body));
-  assert.match(answer.contentType, /^application\/problem\+json/);
-  assert.equal(answer.body.type, `urn:problem-type:belgif:${type}`);
-  assert.equal(answer.body.status, status);
-  assert.equal(typeof answer.body.title, 'string');
-  assert.equal(typeof answer.body.detail, 'string');
-  if (detail) assert.match(answer.body.detail, detail);
-}
+import {
+  type Answer,
+  type Owner,
+  assertProblem,
+  call,
+  makeOwner,
+  ownerTransitKeys,
+  pseudonymize,
+  url,
+} from './helpers.js';
 
 describe('bad input', () => {
   let svc: TestService;
