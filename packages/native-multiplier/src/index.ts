@@ -267,6 +267,12 @@ function load(): Loaded {
     loaded = { reason: `the native addon failed to start (${errorMessage(err)})` };
     return loaded;
   }
+  if (typeof binding.multiplyBatch !== 'function' || typeof binding.findPoint !== 'function') {
+    loaded = {
+      reason: 'the native addon is out of date: rebuild it (npm run build:addon -w @blindpseudo/native-multiplier)',
+    };
+    return loaded;
+  }
   if (!status.available) {
     loaded = { reason: status.reason ?? 'libcrypto.so.3 is unavailable' };
     return loaded;
