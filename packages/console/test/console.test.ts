@@ -4,7 +4,8 @@
  * pseudonymize on it and sees that principal's call succeed, revokes it and sees the next call
  * refused, rotates the transit key, finds those actions in the audit page and verifies the
  * chain, watches the traffic chart move while a load runs (items/s, then an enumeration alarm,
- * then quota refusals), and sees where the chain breaks once a record is edited. Every page is screenshot and
+ * then quota refusals), is used from the keyboard alone, and sees where the chain breaks once a
+ * record is edited. The token lives in sessionStorage only (no cookie, not in the URL). Every page is screenshot and
  * checked with axe-core (no serious or critical violation), and no page error, CSP or Trusted
  * Types violation may happen.
  */
@@ -115,6 +116,14 @@ describe('operator console in Chromium', { skip: chromiumSkip(), timeout: 300_00
     await signIn(page, svc.origin, admin);
     await page.getByRole('navigation', { name: 'Console pages' }).waitFor();
     assert.ok(!page.url().includes(admin.slice(0, 20)), 'the token is not in the URL');
+    const kept = await page.evaluate(() => ({
+      cookies: document.cookie,
+      local: localStorage.length,
+      session: Object.keys(sessionStorage),
+    }));
+    assert.deepEqual(kept, { cookies: '', local: 0, session: ['blindpseudo.console.token'] });
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Console pages' }).waitFor();
     await page.getByLabel('Domain key').fill(DOMAIN);
     await page.getByLabel('Description').fill('Created from the console');
     await page.getByRole('button', { name: 'Create domain' }).click();
@@ -204,6 +213,25 @@ describe('operator console in Chromium', { skip: chromiumSkip(), timeout: 300_00
     await screenshot(browser, page, '5-health');
     await assertAccessible(page, 'health page');
     assert.deepEqual(browser.problems, []);
+  });
+
+  it('is usable from the keyboard alone: sign out, sign in, move between pages', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).press('Enter');
+    await page.getByText('You signed out.').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'signing out forgets the token');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'token');
+    await page.keyboard.type(admin);
+    await page.keyboard.press('Enter');
+    await page.getByRole('navigation', { name: 'Console pages' }).waitFor();
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Audit');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Audit', level: 1 }).waitFor();
+    await page.getByLabel('Principal').focus();
+    await page.keyboard.type(GP);
+    await page.keyboard.press('Enter');
+    await page.locator('table.audit').getByRole('cell', { name: GP }).first().waitFor();
   });
 
   it('shows where the audit chain breaks after a record was edited in the database', async () => {
