@@ -149,8 +149,10 @@ function settingError(error: ErrorObject, root: string): { path: string; problem
  * input is left as it is), filling in its defaults; errors name settings under `root`.
  */
 export function compileConfigSchema<T>(schema: object): SettingsCheck<T> {
-  const validate = configAjv.compile(schema);
+  // Compiled at the first check, not at import: commands that read no configuration pay nothing.
+  let compiled: ValidateFunction | undefined;
   return (input, root) => {
+    const validate = (compiled ??= configAjv.compile(schema));
     const copy: unknown = input === undefined ? undefined : structuredClone(input);
     if (validate(copy)) return { valid: true, value: copy as T };
     return { valid: false, ...settingError(validate.errors![0]!, root) };
