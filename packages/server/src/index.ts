@@ -36,6 +36,8 @@ export { isAdmin, subjectMatches, type Principal, type AuthenticationMethod } fr
 export { SqliteStorage } from './storage/sqlite.js';
 export { PostgresStorage } from './storage/postgres.js';
 export { openStorage } from './storage/open.js';
+export { startCluster, type ClusterOptions, type RunningCluster } from './cluster.js';
+export { applyServeOverrides, type ServeOverrides } from './serve-options.js';
 export type {
   Storage,
   StoredPrincipal,
