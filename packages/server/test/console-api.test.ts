@@ -5,11 +5,14 @@
  * owners' key status, the console's Content-Security-Policy, and cross-site admin requests refused.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { histogramQuantile } from '../src/traffic.js';
 import { type TestService, startTestService } from '../src/testing.js';
+import { makeOwner } from './helpers.js';
 
 const ADMIN = ['blindpseudo-admin'];
 
@@ -125,11 +128,45 @@ describe('admin API for the operator console', () => {
     assert.equal(histogramQuantile(0.99, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 4), 10);
   });
 
-  it("shows the owners' key status of a domain (no key material)", async () => {
-    const status = (await as(admin, '/admin/v1/domains/d1/owner-jwks')).json();
-    assert.deepEqual(status.owners, []);
-    assert.equal(status.refreshedAt, undefined);
+  it("shows the owners' key status: kids, last refresh and its error (no key material)", async () => {
+    const empty = (await as(admin, '/admin/v1/domains/d1/owner-jwks')).json();
+    assert.deepEqual(empty.owners, []);
     assert.equal((await as(admin, '/admin/v1/domains/nope/owner-jwks')).statusCode, 404);
+
+    const dir = await mkdtemp(join(tmpdir(), 'blindpseudo-console-owner-'));
+    const jwksFile = join(dir, 'owner-jwks.json');
+    const { owner } = await makeOwner('console-owner');
+    await writeFile(jwksFile, JSON.stringify(owner.jwks));
+    const jku = 'https://console-owner.example.org/jwks.json';
+    const other = await startTestService({ auth: 'jwt', domains: [{ key: 'o1', owners: [{ jku, jwksFile }] }] });
+    try {
+      const token = await other.token('root', { groups: ADMIN });
+      const get = async () =>
+        (
+          await other.app.inject({
+            url: '/admin/v1/domains/o1/owner-jwks',
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).json();
+      const atStart = await get();
+      assert.equal(atStart.refreshedAt, undefined);
+      assert.deepEqual(atStart.owners, [{ jku, source: 'file', kids: ['console-owner-key'], changed: false }]);
+      await writeFile(jwksFile, '{"keys": "none"}');
+      const refresh = await other.app.inject({
+        method: 'POST',
+        url: '/admin/v1/domains/o1/owner-jwks/refresh',
+        headers: { authorization: `Bearer ${token}` },
+        payload: {},
+      });
+      assert.equal(refresh.statusCode, 200);
+      const after = await get();
+      assert.equal(typeof after.refreshedAt, 'number');
+      assert.deepEqual(after.owners[0].kids, ['console-owner-key'], 'the last good keys stay in use');
+      assert.equal(typeof after.owners[0].error, 'string');
+      assert.doesNotMatch(JSON.stringify(after), /"n"|"e"|"d"/, 'kids only, never key material');
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses admin requests that a browser marks as cross-site, before they act', async () => {
