@@ -7,6 +7,7 @@ import {
   AdministrationError,
   ConfigError,
   DomainConflictError,
+  KeyStoreUnavailableError,
   MasterKeyError,
   OwnerJwksError,
   UnknownDomainError,
@@ -16,6 +17,7 @@ import { access, usage as accessUsage } from './commands/access.js';
 import { AuditTamperedError, audit, usage as auditUsage } from './commands/audit.js';
 import { domain, usage as domainUsage } from './commands/domain.js';
 import { init, usage as initUsage } from './commands/init.js';
+import { keys, usage as keysUsage } from './commands/keys.js';
 import { principal, usage as principalUsage } from './commands/principal.js';
 import { research, usage as researchUsage } from './commands/research.js';
 import { serve, usage as serveUsage } from './commands/serve.js';
@@ -32,6 +34,7 @@ const COMMANDS: Record<string, (ctx: CommandContext) => Promise<void>> = {
   access,
   audit,
   research,
+  keys,
 };
 
 export const USAGE = `usage: blindpseudo <command> [options]
@@ -49,12 +52,15 @@ ${accessUsage}
 ${auditUsage}
 
 ${researchUsage}
+
+${keysUsage}
 `;
 
 /** Errors whose message is the whole story (no stack trace needed). */
 const EXPECTED_ERRORS = [
   ConfigError,
   MasterKeyError,
+  KeyStoreUnavailableError,
   OwnerJwksError,
   DomainConflictError,
   UnknownDomainError,

@@ -56,6 +56,8 @@ declare module 'fastify' {
     domains: DomainRegistry;
     /** The service's storage (for operators and tests). */
     storage: Storage;
+    /** The service's keys and their key store (for operators and tests; never exposed over HTTP). */
+    keystore: Keystore;
   }
 }
 
@@ -218,6 +220,7 @@ async function assemble(
   for (const warning of [...keystore.warnings, ...authenticator.warnings]) app.log.warn(warning);
   app.decorate('domains', keystore.domains);
   app.decorate('storage', keystore.storage);
+  app.decorate('keystore', keystore);
   app.addHook('onClose', async () => keystore.close());
 
   const metrics = new Metrics();
@@ -234,7 +237,10 @@ async function assemble(
   });
   app.addHook('onClose', async () => ownerJwks.stop());
   const pseudonymisation = new Pseudonymisation(keystore.domains, multiplier, now);
-  app.log.info({ multiplier: multiplier.name, domains: keystore.domains.keys() }, 'keys loaded');
+  app.log.info(
+    { multiplier: multiplier.name, keyStore: keystore.keyStore, domains: keystore.domains.keys() },
+    'keys loaded',
+  );
 
   const access = new AccessControl(keystore.storage, keystore.domains);
   registerRequestSecurity(app, {
@@ -298,7 +304,12 @@ async function assemble(
 
   await app.register(domainDocumentRoutes, { domains: keystore.domains, access });
   await app.register(pseudonymisationRoutes, { pseudonymisation, metrics, access });
-  await app.register(opsRoutes, { storage: keystore.storage, domains: keystore.domains, metrics });
+  await app.register(opsRoutes, {
+    storage: keystore.storage,
+    keyStoreReady: () => keystore.keyStoreReady(),
+    domains: keystore.domains,
+    metrics,
+  });
   await app.register(adminRoutes, { storage: keystore.storage, domains: keystore.domains, access, now, ownerJwks });
   await registerConsole(app, { config, keystore, metrics, multiplier: multiplier.name, ownerJwks, now });
   app.get('/openapi.json', { schema: { hide: true }, config: { operation: 'openapi', access: 'public' } }, async () =>

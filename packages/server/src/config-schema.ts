@@ -189,6 +189,21 @@ const limitsSchema = settings(
   { default: {} },
 );
 
+/** `keyStore`: software (default) or a PKCS#11 token (keystore/key-store-config.ts resolves it). */
+const keyStoreSchema = settings({
+  kind: optional(choice(['software', 'pkcs11'] as const)),
+  module: optional(file({ message: 'must be an absolute path to the PKCS#11 library' })),
+  tokenLabel: optional(text({ maxLength: 32 })),
+  pin: optional(
+    settings(
+      { file: optional(file()), env: optional(text()) },
+      { message: 'must be { "file": … } or { "env": … } (never the PIN itself)' },
+    ),
+  ),
+  sessions: optional(integer(1, 64)),
+  masterKeyLabel: optional(text({ maxLength: 32 })),
+});
+
 export const configSchema = settings({
   publicBaseUrl: filled(httpUrl({ default: DEFAULT_PUBLIC_BASE_URL })),
   listen: filled(
@@ -208,6 +223,7 @@ export const configSchema = settings({
     ),
   ),
   masterKey: optional(settings({ file: optional(file()), env: optional(text()) })),
+  keyStore: optional(keyStoreSchema),
   multiplier: filled(choice(MULTIPLIER_NAMES, { default: 'auto' })),
   limits: filled(limitsSchema),
   logLevel: filled(choice(LOG_LEVELS, { default: 'info' })),

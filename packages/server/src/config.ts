@@ -21,6 +21,7 @@ import {
   domainSchema,
 } from './config-schema.js';
 import { type SettingsCheck, compileConfigSchema } from './json-schema.js';
+import { type KeyStoreConfig, validateKeyStoreConfig } from './keystore/key-store-config.js';
 
 export {
   ACCESS_RULE_OPERATIONS,
@@ -142,6 +143,8 @@ export interface ServiceConfig {
   readonly listen: { readonly host: string; readonly port: number };
   readonly storage: StorageConfig;
   readonly masterKey: MasterKeySource;
+  /** Which key store holds the keys: software (default, under the master key) or a PKCS#11 token. */
+  readonly keyStore: KeyStoreConfig;
   /** Which scalar multiplier computes the operations (multipliers.ts). */
   readonly multiplier: MultiplierName;
   /** HTTPS (required for mutual TLS): PEM files of the service's certificate and key. */
@@ -358,6 +361,7 @@ export function validateConfig(input: unknown, baseDir: string): ServiceConfig {
     listen: c.listen,
     storage: storage(c.storage, baseDir),
     masterKey: masterKey(c.masterKey, baseDir),
+    keyStore: validateKeyStoreConfig(c.keyStore, 'config.keyStore', baseDir),
     multiplier: c.multiplier,
     tls,
     auth: auth(c.auth, baseDir),

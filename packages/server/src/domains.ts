@@ -14,20 +14,16 @@ import {
   DEFAULT_CLOCK_SKEW_SECONDS,
   type DomainAccessRule,
   type DomainDocumentJson,
-  SCALAR_BYTES,
   type SealedSecretKey,
   type SecretKeyRecipient,
   TRANSIT_KEY_BYTES,
-  bigintToBytes,
   buildDomainDocument,
-  bytesToBigint,
-  invertScalar,
   parseDuration,
-  randomScalar,
   sealSecretKey,
 } from '@blindpseudo/core';
 import { type DomainConfig, domainAudience } from './config.js';
-import type { KeyWrapper } from './key-wrap.js';
+import type { DomainScalar, DomainScalarStore } from './domain-scalars.js';
+import type { KeyWrap } from './key-wrap.js';
 import { type ResolvedOwner, resolveOwner } from './owner-jwks.js';
 import { SERVICE_JWKS_PATH, type ServiceKey } from './service-key.js';
 import type { Storage, StoredDomain, StoredTransitKey } from './storage/storage.js';
@@ -56,10 +52,8 @@ export interface Domain {
   readonly definition: DomainConfig;
   readonly audience: string;
   readonly ttlSeconds: number;
-  /** k_D */
-  readonly scalar: bigint;
-  /** k_D⁻¹ mod n */
-  readonly inverseScalar: bigint;
+  /** k_D (and k_D⁻¹), usable by its key store only (domain-scalars.ts). */
+  readonly scalar: DomainScalar;
 }
 
 interface DomainState {
@@ -95,12 +89,14 @@ function sameDefinition(a: DomainConfig, b: DomainConfig): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-const scalarContext = (domainKey: string): string => `domain-scalar:${domainKey}`;
-const transitKeyContext = (domainKey: string, kid: string): string => `transit-key:${domainKey}:${kid}`;
+/** The wrapping context of a transit key (key-wrap.ts). */
+export const transitKeyContext = (domainKey: string, kid: string): string => `transit-key:${domainKey}:${kid}`;
 
 export interface DomainRegistryOptions {
   storage: Storage;
-  wrapper: KeyWrapper;
+  wrapper: KeyWrap;
+  /** Where the domain scalars are held. */
+  scalars: DomainScalarStore;
   serviceKey: ServiceKey;
   publicBaseUrl: string;
   /** Milliseconds since the epoch. */
@@ -109,7 +105,8 @@ export interface DomainRegistryOptions {
 
 export class DomainRegistry {
   readonly #storage: Storage;
-  readonly #wrapper: KeyWrapper;
+  readonly #wrapper: KeyWrap;
+  readonly #scalars: DomainScalarStore;
   readonly #serviceKey: ServiceKey;
   readonly #publicBaseUrl: string;
   readonly #now: () => number;
@@ -120,6 +117,7 @@ export class DomainRegistry {
   private constructor(options: DomainRegistryOptions) {
     this.#storage = options.storage;
     this.#wrapper = options.wrapper;
+    this.#scalars = options.scalars;
     this.#serviceKey = options.serviceKey;
     this.#publicBaseUrl = options.publicBaseUrl;
     this.#now = options.now;
@@ -147,9 +145,7 @@ export class DomainRegistry {
     const owners = await Promise.all(
       definition.owners.map((o, i) => resolveOwner(o, `domain ${definition.key}: owners[${i}]`)),
     );
-    const scalar = bytesToBigint(
-      this.#wrapper.unwrap(Buffer.from(stored.wrappedScalar, 'base64'), scalarContext(definition.key)),
-    );
+    const scalar = this.#scalars.open(definition.key, stored.wrappedScalar);
     const transitKeys = (await this.#storage.listTransitKeys(definition.key)).map((k) => this.#unwrapTransitKey(k));
     const domain: Domain = Object.freeze({
       key: definition.key,
@@ -157,7 +153,6 @@ export class DomainRegistry {
       audience: domainAudience(this.#publicBaseUrl, definition.key),
       ttlSeconds: parseDuration(definition.timeToLiveInTransit),
       scalar,
-      inverseScalar: invertScalar(scalar),
     });
     this.#domains.set(definition.key, { domain, owners, transitKeys, sealed: undefined });
     await this.#retireExpired(definition.key);
@@ -187,10 +182,7 @@ export class DomainRegistry {
     const existing = await this.#storage.getDomain(definition.key);
     if (existing !== undefined) return this.#update(existing, definition);
     const now = this.#now();
-    const scalar = randomScalar();
-    const scalarBytes = bigintToBytes(scalar, SCALAR_BYTES);
-    const wrappedScalar = this.#wrapper.wrap(scalarBytes, scalarContext(definition.key)).toString('base64');
-    scalarBytes.fill(0);
+    const wrappedScalar = this.#scalars.create(definition.key);
     const stored: StoredDomain = { definition, wrappedScalar, createdAt: now };
     try {
       await this.#storage.insertDomain(stored, this.#newTransitKey(definition.key, now));
@@ -291,6 +283,11 @@ export class DomainRegistry {
 
   has(domainKey: string): boolean {
     return this.#domains.has(domainKey);
+  }
+
+  /** Where the domain scalars are held (multiplication by them goes through it). */
+  get scalars(): DomainScalarStore {
+    return this.#scalars;
   }
 
   /** The domain; throws {@link UnknownDomainError}. */

@@ -16,6 +16,17 @@ export {
   type DomainDocument,
 } from './domains.js';
 export { MasterKeyError, generateMasterKeyText, loadMasterKey } from './master-key.js';
+export {
+  PKCS11_PIN_ENV,
+  validateKeyStoreConfig,
+  type KeyStoreConfig,
+  type Pkcs11KeyStoreConfig,
+  type PinSource,
+} from './keystore/key-store-config.js';
+export { KeyStoreUnavailableError, KEY_STORE_UNAVAILABLE } from './keystore/key-store-errors.js';
+export { migrateToHsm, type MigrationSummary } from './keystore/migrate-to-hsm.js';
+export { Pkcs11Token } from './keystore/pkcs11-token.js';
+export { readProtection, type ObjectProtection } from './keystore/pkcs11-objects.js';
 export { OwnerJwksError, selectEncryptionKeys } from './owner-jwks.js';
 export { nodeCryptoMultiplier, multiplyWithNodeCrypto } from './node-multiplier.js';
 export { ProblemKinds, type Problem, type ProblemKind } from './problems.js';

@@ -15,7 +15,17 @@ const TAG_BYTES = 16;
 /** The identity of the row a wrapped key belongs to, e.g. `domain-scalar:uhmep_v1`. */
 export type WrapContext = string;
 
-export class KeyWrapper {
+/** Seals and opens stored keys; the software {@link KeyWrapper} or a token's key (keystore/pkcs11-wrap.ts). */
+export interface KeyWrap {
+  wrap(plaintext: Uint8Array, context: WrapContext): Buffer;
+  /** Opens a wrapped key; a wrong key or a moved/tampered row throws. */
+  unwrap(wrapped: Uint8Array, context: WrapContext): Buffer;
+}
+
+/** The additional authenticated data of a wrapped key: its row identity. */
+export const wrapAad = (context: WrapContext): Buffer => Buffer.from(`blindpseudo:v1:${context}`, 'utf8');
+
+export class KeyWrapper implements KeyWrap {
   readonly #key: Buffer;
 
   constructor(masterKey: Uint8Array) {
@@ -26,7 +36,7 @@ export class KeyWrapper {
   wrap(plaintext: Uint8Array, context: WrapContext): Buffer {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
-    cipher.setAAD(Buffer.from(`blindpseudo:v1:${context}`, 'utf8'));
+    cipher.setAAD(wrapAad(context));
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return Buffer.concat([Buffer.from([VERSION]), iv, body, cipher.getAuthTag()]);
   }
@@ -40,7 +50,7 @@ export class KeyWrapper {
     const tag = wrapped.subarray(wrapped.length - TAG_BYTES);
     const body = wrapped.subarray(1 + IV_BYTES, wrapped.length - TAG_BYTES);
     const decipher = createDecipheriv('aes-256-gcm', this.#key, iv);
-    decipher.setAAD(Buffer.from(`blindpseudo:v1:${context}`, 'utf8'));
+    decipher.setAAD(wrapAad(context));
     decipher.setAuthTag(tag);
     try {
       return Buffer.concat([decipher.update(body), decipher.final()]);
@@ -50,8 +60,14 @@ export class KeyWrapper {
   }
 }
 
-const MASTER_KEY_CHECK = 'master-key-check';
+/** The meta entry holding a sealed check value of the master key. */
+export const MASTER_KEY_CHECK = 'master-key-check';
 const MASTER_KEY_CHECK_TEXT = 'blindpseudo master key check';
+
+/** A fresh check value sealed with `wrapper` (Base64), as {@link bindMasterKey} stores it. */
+export function sealMasterKeyCheck(wrapper: KeyWrap): string {
+  return wrapper.wrap(Buffer.from(MASTER_KEY_CHECK_TEXT), MASTER_KEY_CHECK).toString('base64');
+}
 
 /** What {@link bindMasterKey} needs from storage. */
 interface MetaStore {
@@ -63,13 +79,10 @@ interface MetaStore {
  * Binds the master key to the database on first start (a sealed check value); afterwards a wrong
  * master key fails here with a clear message, before any key is read.
  */
-export async function bindMasterKey(storage: MetaStore, wrapper: KeyWrapper): Promise<void> {
+export async function bindMasterKey(storage: MetaStore, wrapper: KeyWrap): Promise<void> {
   const check = await storage.getMeta(MASTER_KEY_CHECK);
   if (check === undefined) {
-    await storage.setMeta(
-      MASTER_KEY_CHECK,
-      wrapper.wrap(Buffer.from(MASTER_KEY_CHECK_TEXT), MASTER_KEY_CHECK).toString('base64'),
-    );
+    await storage.setMeta(MASTER_KEY_CHECK, sealMasterKeyCheck(wrapper));
     return;
   }
   try {

@@ -10,6 +10,7 @@ import { type ErrorCode, type Problem, ErrorCodes, PROBLEM_MEDIA_TYPE, isPseudoE
 
 export type { Problem } from '@blindpseudo/core';
 import { UnknownDomainError } from './domains.js';
+import { KeyStoreUnavailableError } from './keystore/key-store-errors.js';
 
 export const PROBLEM_CONTENT_TYPE = PROBLEM_MEDIA_TYPE;
 
@@ -80,6 +81,12 @@ export function problemFromError(err: unknown, inResponseTo?: string): { problem
     return {
       problem: problem('badRequest', PSEUDO_ERROR_DETAIL[err.code] ?? err.message, inResponseTo),
       serverFault: false,
+    };
+  }
+  if (err instanceof KeyStoreUnavailableError) {
+    return {
+      problem: problem('serviceUnavailable', 'the key store is not available', inResponseTo),
+      serverFault: true,
     };
   }
   if (err instanceof UnknownDomainError) {

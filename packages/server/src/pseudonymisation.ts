@@ -1,6 +1,8 @@
 /**
  * The three operations of the protocol, on points already decoded and validated.
- * Each costs exactly one scalar multiplication: the request's scalars are folded first.
+ * With software keys each costs exactly one scalar multiplication: the request's scalars are
+ * folded first. With keys in a token, each domain factor is one derive in the token and the
+ * request's own scalar one software multiplication (domain-scalars.ts).
  *
  *     pseudonymize  s⁻¹·k_D · (r·X)                      → r·P_transit, transitInfo(s)
  *     identify      k_D⁻¹·s · (r·P_transit)               → r·X
@@ -25,13 +27,12 @@ import {
   randomScalar,
   transitPolicyClaims,
 } from '@blindpseudo/core';
+import type { ScalarFactor } from './domain-scalars.js';
 import type { Domain, DomainRegistry } from './domains.js';
 import { ProblemError } from './problems.js';
 
 /** A pseudonym in transit (blinded by the caller) with its transitInfo. */
 export type TransitResult = IssuedTransit;
-
-const fold = (...scalars: bigint[]): bigint => scalars.reduce((a, b) => (a * b) % N, 1n);
 
 export class Pseudonymisation {
   readonly #domains: DomainRegistry;
@@ -57,12 +58,30 @@ export class Pseudonymisation {
     return Math.floor(this.#now() / 1000);
   }
 
-  async #transit(domain: Domain, point: Point, factor: bigint, s: bigint, caller: string): Promise<TransitResult> {
+  /** (Π domain factors) · extra · point, by the domains' key store. */
+  #multiply(point: Point, factors: readonly ScalarFactor[], extra: bigint): Promise<Point> {
+    return this.#domains.scalars.multiply(point, factors, extra, this.#multiplier);
+  }
+
+  /** (Π factors) · extra · point with the transitInfo of s, for `domain`. */
+  async #transit(
+    domain: Domain,
+    point: Point,
+    factors: readonly ScalarFactor[],
+    extra: bigint,
+    s: bigint,
+    caller: string,
+  ): Promise<TransitResult> {
     const { kid, key } = await this.#domains.activeTransitKey(domain.key);
+    // The transit's multiplication: the domain factors by the key store, times the request's own.
+    const multiplier: ScalarMultiplier = {
+      name: this.#multiplier.name,
+      multiply: (p, extra) => this.#multiply(p, factors, extra),
+    };
     return issueTransit({
-      multiplier: this.#multiplier,
+      multiplier,
       point,
-      factor,
+      factor: extra,
       key,
       kid,
       audience: domain.audience,
@@ -95,14 +114,15 @@ export class Pseudonymisation {
   async pseudonymize(domainKey: string, blinded: Point, caller: string): Promise<TransitResult> {
     const domain = this.#domains.get(domainKey);
     const s = randomScalar();
-    return this.#transit(domain, blinded, fold(invertScalar(s), domain.scalar), s, caller);
+    const factors = [{ scalar: domain.scalar, inverse: false }];
+    return this.#transit(domain, blinded, factors, invertScalar(s), s, caller);
   }
 
   /** k_D⁻¹·s·(r·P_transit) = r·X. */
   async identify(domainKey: string, blinded: Point, transitInfo: string, caller: string): Promise<Point> {
     const domain = this.#domains.get(domainKey);
     const s = await this.#openScalar(domain, transitInfo, caller);
-    return this.#multiplier.multiply(blinded, fold(domain.inverseScalar, s));
+    return this.#multiply(blinded, [{ scalar: domain.scalar, inverse: true }], s);
   }
 
   /** s'⁻¹·k_to·k_from⁻¹·s·(r·P) with a fresh s'; s = 1 without transitInfo (a pseudonym at rest). */
@@ -117,6 +137,10 @@ export class Pseudonymisation {
     const to = this.#domains.get(toKey);
     const s = transitInfo === undefined ? 1n : await this.#openScalar(from, transitInfo, caller);
     const next = randomScalar();
-    return this.#transit(to, blinded, fold(invertScalar(next), to.scalar, from.inverseScalar, s), next, caller);
+    const factors = [
+      { scalar: from.scalar, inverse: true },
+      { scalar: to.scalar, inverse: false },
+    ];
+    return this.#transit(to, blinded, factors, (invertScalar(next) * s) % N, next, caller);
   }
 }

@@ -6,7 +6,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
 import { KEY_ENCRYPTION_ALG } from '@blindpseudo/core';
-import type { KeyWrapper } from './key-wrap.js';
+import type { KeyWrap } from './key-wrap.js';
 import type { Storage } from './storage/storage.js';
 
 export const SERVICE_JWKS_PATH = '/.well-known/jwks.json';
@@ -18,19 +18,20 @@ export interface ServiceKey {
   readonly publicJwk: JWK;
 }
 
-const wrapContext = (kid: string): string => `service-key:${kid}`;
+/** The wrapping context of the service key (key-wrap.ts). */
+export const serviceKeyContext = (kid: string): string => `service-key:${kid}`;
 
 /** Loads the service key from storage, creating it on first start. */
-export async function loadOrCreateServiceKey(storage: Storage, wrapper: KeyWrapper, now: number): Promise<ServiceKey> {
+export async function loadOrCreateServiceKey(storage: Storage, wrapper: KeyWrap, now: number): Promise<ServiceKey> {
   let stored = await storage.getServiceKey();
   if (stored === undefined) {
     const kid = randomUUID();
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: RSA_MODULUS_BITS });
     const der = privateKey.export({ format: 'der', type: 'pkcs8' });
-    stored = { kid, wrappedPrivateKey: wrapper.wrap(der, wrapContext(kid)).toString('base64'), createdAt: now };
+    stored = { kid, wrappedPrivateKey: wrapper.wrap(der, serviceKeyContext(kid)).toString('base64'), createdAt: now };
     await storage.insertServiceKey(stored);
   }
-  const der = wrapper.unwrap(Buffer.from(stored.wrappedPrivateKey, 'base64'), wrapContext(stored.kid));
+  const der = wrapper.unwrap(Buffer.from(stored.wrappedPrivateKey, 'base64'), serviceKeyContext(stored.kid));
   const publicKey = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
   const { n, e } = publicKey.export({ format: 'jwk' });
   return Object.freeze({

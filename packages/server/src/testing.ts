@@ -4,6 +4,10 @@
  * Restarting on the same `dataDir` reuses the database, the master key and the port (so the
  * domains' audiences stay the same).
  *
+ * Keys: software keys by default; with `keyStore: 'pkcs11'` (or the environment variable
+ * BLINDPSEUDO_TEST_KEY_STORE=pkcs11, which runs whole test files on a token) the keys are in a
+ * real SoftHSM2 token made for the dataDir (testing-softhsm.ts), or in the `token` given.
+ *
  * Authentication: without an `auth` option the service runs in DEVELOPMENT mode and lets callers
  * without credentials in as the principal `test-anonymous`, with every operation (`*`) on the
  * test domains — for tests only, it warns at start and is impossible to reach without an explicit
@@ -22,6 +26,7 @@ import { Administration } from './administration.js';
 import { validateConfig } from './config.js';
 import { generateMasterKeyText } from './master-key.js';
 import { startServer } from './server.js';
+import { type SoftHsmToken, createSoftHsmToken } from './testing-softhsm.js';
 
 export interface TestOwner {
   /** The URL the owner publishes its JWKS at (listed in the domain document). */
@@ -101,6 +106,28 @@ export interface StartTestServiceOptions {
   publicBaseUrl?: string;
   /** `config.storage` (e.g. `{ postgres: { url } }`). Default: SQLite in dataDir. */
   storage?: Record<string, unknown>;
+  /** The service's JSON logs (level debug) go here; silent by default. */
+  logStream?: NodeJS.WritableStream;
+  /** Where the keys are (default BLINDPSEUDO_TEST_KEY_STORE, else software). */
+  keyStore?: 'software' | 'pkcs11';
+  /** With `keyStore: 'pkcs11'`: this token (several instances on one token); default the dataDir's own. */
+  token?: SoftHsmToken;
+}
+
+const TOKEN_FILE = 'test-token.json';
+const PIN_FILE = 'token.pin';
+
+/** `config.keyStore` for a test service: software, or a SoftHSM2 token (made once per dataDir). */
+async function testKeyStore(options: StartTestServiceOptions, dataDir: string): Promise<object> {
+  const kind = options.keyStore ?? process.env.BLINDPSEUDO_TEST_KEY_STORE ?? 'software';
+  if (kind !== 'pkcs11') return { kind: 'software' };
+  const file = join(dataDir, TOKEN_FILE);
+  let token = options.token;
+  if (token === undefined && existsSync(file)) token = JSON.parse(await readFile(file, 'utf8')) as SoftHsmToken;
+  token ??= createSoftHsmToken();
+  await writeFile(file, JSON.stringify(token), { mode: 0o600 });
+  await writeFile(join(dataDir, PIN_FILE), token.pin, { mode: 0o600 });
+  return { kind: 'pkcs11', module: token.module, tokenLabel: token.label, pin: { file: PIN_FILE } };
 }
 
 export const TEST_ISSUER = 'https://issuer.test.blindpseudo.invalid';
@@ -170,8 +197,9 @@ export async function startTestService(options: StartTestServiceOptions): Promis
       listen: { host: '127.0.0.1', port },
       storage: options.storage ?? { kind: 'sqlite', file: 'blindpseudo.db' },
       masterKey: { file: 'master.key' },
+      keyStore: await testKeyStore(options, dataDir),
       multiplier: 'auto',
-      logLevel: 'silent',
+      logLevel: options.logStream === undefined ? 'silent' : 'debug',
       auth: authConfig(options.auth),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.cors === undefined ? {} : { cors: options.cors }),
@@ -196,6 +224,7 @@ export async function startTestService(options: StartTestServiceOptions): Promis
   );
   const server = await startServer(config, {
     handleSignals: false,
+    ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.ownerJwksRefresh?.intervalMs === undefined
       ? {}

@@ -11,7 +11,13 @@ import {
   pointToJson,
   unblind,
   multiplyPoint,
+  bytesToBigint,
 } from '@blindpseudo/core';
+import { join } from 'node:path';
+import { scalarWrapContext } from '../src/domain-scalars.js';
+import { KeyWrapper } from '../src/key-wrap.js';
+import { loadMasterKey } from '../src/master-key.js';
+import { SqliteStorage } from '../src/storage/sqlite.js';
 import type { TestOwner, TestService } from '../src/testing.js';
 
 export interface Owner {
@@ -149,4 +155,18 @@ export async function atRest(
   const audience = (await call(url(svc, domain))).body.audience as string;
   const { scalar } = await openTransitInfo(transit.transitInfo, { keys: (kid) => keys.get(kid), audience });
   return multiplyPoint(transit.point, scalar);
+}
+
+/** The domain scalar k_D of a software-key service, read from its database with its master key. */
+export async function storedSoftwareScalar(dataDir: string, domainKey: string): Promise<bigint> {
+  const { key } = await loadMasterKey({ file: join(dataDir, 'master.key') });
+  const storage = new SqliteStorage(join(dataDir, 'blindpseudo.db'));
+  try {
+    const stored = await storage.getDomain(domainKey);
+    if (stored === undefined) throw new Error(`no domain ${domainKey}`);
+    const wrapped = Buffer.from(stored.wrappedScalar, 'base64');
+    return bytesToBigint(new KeyWrapper(key).unwrap(wrapped, scalarWrapContext(domainKey)));
+  } finally {
+    await storage.close();
+  }
 }

@@ -11,7 +11,16 @@ import { type GeneralJWE, generalDecrypt } from 'jose';
 import { bigintToBytes, decodeValueText, readTransitInfoHeaderUnverified } from '@blindpseudo/core';
 import { generateMasterKeyText } from '../src/master-key.js';
 import { startTestService } from '../src/testing.js';
-import { atRest, call, identify, makeOwner, ownerTransitKeys, pseudonymize, url } from './helpers.js';
+import {
+  atRest,
+  call,
+  identify,
+  makeOwner,
+  ownerTransitKeys,
+  pseudonymize,
+  storedSoftwareScalar,
+  url,
+} from './helpers.js';
 
 describe('domain document secret keys', () => {
   it('open with an owner RSA private key, and not with another RSA key', async () => {
@@ -120,9 +129,9 @@ describe('storage', () => {
     const owner = await makeOwner('vault');
     const domains = [{ key: 'vault_v1', owners: [owner.owner] }];
     const svc = await startTestService({ domains });
-    const scalar = Buffer.from(bigintToBytes(svc.app.domains.get('vault_v1').scalar, 66));
     const [transitKey] = [...(await ownerTransitKeys(svc, 'vault_v1', owner.privateKey)).values()];
     await svc.close();
+    const scalar = Buffer.from(bigintToBytes(await storedSoftwareScalar(svc.dataDir, 'vault_v1'), 66));
 
     const files = readdirSync(svc.dataDir).filter((f) => f.startsWith('blindpseudo.db'));
     assert.ok(files.length >= 1);

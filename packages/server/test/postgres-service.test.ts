@@ -4,12 +4,13 @@
  * chain that verifies.
  */
 import assert from 'node:assert/strict';
+import { GENERATOR, nobleMultiplier } from '@blindpseudo/core';
 import { after, describe, it } from 'node:test';
 import { type PostgresCluster, postgresMissing, startPostgres } from '../../../test-support/postgres.ts';
 import { verifyAuditLog } from '../src/audit.js';
 import { ConfigError, validateConfig } from '../src/config.js';
 import { PostgresStorage } from '../src/storage/postgres.js';
-import { startTestService } from '../src/testing.js';
+import { type TestService, startTestService } from '../src/testing.js';
 import { pseudonymize } from './helpers.ts';
 
 function bad(storage: unknown): string {
@@ -65,7 +66,15 @@ describe('two services on one PostgreSQL database', { skip: postgresMissing() },
     // The same master key (dataDir holds it) on another port.
     const b = await startTestService({ domains: [{ key: 'shared_v1' }], storage, dataDir: a.dataDir, port: 0 });
     try {
-      assert.equal(a.app.domains.get('shared_v1').scalar, b.app.domains.get('shared_v1').scalar);
+      // The same domain scalar: the same multiple of the generator.
+      const kG = (svc: TestService) =>
+        svc.app.domains.scalars.multiply(
+          GENERATOR,
+          [{ scalar: svc.app.domains.get('shared_v1').scalar, inverse: false }],
+          1n,
+          nobleMultiplier,
+        );
+      assert.deepEqual(await kG(a), await kG(b));
       await pseudonymize(a, 'shared_v1', 'one value');
       await pseudonymize(b, 'shared_v1', 'another value');
     } finally {

@@ -105,6 +105,26 @@ export function storageContract(backend: Backend): void {
     );
   });
 
+  it('wrapped keys are replaced all together or not at all', async (s) => {
+    await s.insertDomain({ definition: domain('w'), wrappedScalar: 'old-s', createdAt: 1 }, transitKey('w', 'k', 1));
+    await s.insertServiceKey({ kid: 'svc', wrappedPrivateKey: 'old-p', createdAt: 1 });
+    const change = {
+      domains: [{ domainKey: 'w', wrappedScalar: 'new-s' }],
+      transitKeys: [{ domainKey: 'w', kid: 'k', wrappedKey: 'new-k' }],
+      serviceKeys: [{ kid: 'svc', wrappedPrivateKey: 'new-p' }],
+      meta: { 'key-store': 'pkcs11' },
+    };
+    // A row that does not exist: nothing changes.
+    await assert.rejects(s.replaceWrappedKeys({ ...change, serviceKeys: [{ kid: 'absent', wrappedPrivateKey: 'x' }] }));
+    assert.equal((await s.getDomain('w'))?.wrappedScalar, 'old-s');
+    assert.equal(await s.getMeta('key-store'), undefined);
+    await s.replaceWrappedKeys(change);
+    assert.equal((await s.getDomain('w'))?.wrappedScalar, 'new-s');
+    assert.equal((await s.listTransitKeys('w'))[0]?.wrappedKey, 'new-k');
+    assert.equal((await s.getServiceKey())?.wrappedPrivateKey, 'new-p');
+    assert.equal(await s.getMeta('key-store'), 'pkcs11');
+  });
+
   it('transit key rotation leaves one active key; concurrent rotations one new key each', async (s) => {
     await s.insertDomain({ definition: domain('d'), wrappedScalar: 's', createdAt: 1 }, transitKey('d', 'k0', 1));
     await s.rotateTransitKey(transitKey('d', 'k1', 2), 2);

@@ -11,8 +11,15 @@ import type { Storage } from '../storage/storage.js';
 
 export interface OpsRoutesOptions {
   storage: Storage;
+  /** Whether the key store can work now (a token that does not answer: not ready). */
+  keyStoreReady: () => Promise<boolean>;
   domains: DomainRegistry;
   metrics: Metrics;
+}
+
+/** The key store's part of readiness (a token reconnects when asked). */
+async function checkKeyStore(ready: () => Promise<boolean>): Promise<void> {
+  if (!(await ready())) throw new ProblemError('serviceUnavailable', 'the key store is not available');
 }
 
 const status = {
@@ -34,7 +41,7 @@ export async function opsRoutes(app: FastifyInstance, options: OpsRoutesOptions)
   app.get('/readyz', {
     config: { operation: 'readyz', access: 'public' },
     schema: {
-      summary: 'Readiness: storage reachable, keys loaded',
+      summary: 'Readiness: storage reachable, keys loaded, key store answering',
       tags,
       response: { 200: status, '5xx': { $ref: 'Problem#' } },
     },
@@ -44,6 +51,7 @@ export async function opsRoutes(app: FastifyInstance, options: OpsRoutesOptions)
       } catch {
         throw new ProblemError('serviceUnavailable', 'storage is not reachable');
       }
+      await checkKeyStore(options.keyStoreReady);
       return { status: 'ready', domains: domains.keys().length };
     },
   });

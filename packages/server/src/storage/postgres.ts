@@ -13,6 +13,7 @@ import pg from 'pg';
 import type { AccessRuleOperation, DomainConfig, PostgresConfig } from '../config.js';
 import { BUMP_DEFINITIONS_SQL, DEFINITIONS_VERSION_SQL, MIGRATIONS, MIGRATIONS_TABLE_SQL } from './migrations/index.js';
 import { clientConfig, listenForever, poolConfig } from './postgres-connection.js';
+import { type WrappedKeysChange, replaceWrappedKeysPostgres } from './wrapped-keys.js';
 import {
   type AccessGrantRow,
   AUDIT_COLUMNS,
@@ -175,6 +176,8 @@ export class PostgresStorage implements Storage {
       await bumpDefinitions(c);
     });
   }
+
+  readonly replaceWrappedKeys = (c: WrappedKeysChange) => replaceWrappedKeysPostgres(this.#pool, c);
 
   async listTransitKeys(domainKey: string): Promise<StoredTransitKey[]> {
     return (

@@ -2,6 +2,7 @@
  * SQLite storage (better-sqlite3): the embedded default, one file created on first start.
  * WAL mode, foreign keys on; the file is created with mode 0600.
  */
+import { replaceWrappedKeysSqlite } from './wrapped-keys.js';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -143,6 +144,10 @@ export class SqliteStorage implements Storage {
         this.#statement(BUMP_DEFINITIONS_SQL).run();
       })
       .immediate();
+  }
+
+  async replaceWrappedKeys(change: Parameters<Storage['replaceWrappedKeys']>[0]): Promise<void> {
+    replaceWrappedKeysSqlite(this.#db, change);
   }
 
   async listTransitKeys(domainKey: string): Promise<StoredTransitKey[]> {

@@ -80,6 +80,23 @@ export interface AuditHead {
   readonly hash: string;
 }
 
+/** Keys wrapped again (moved into another key store): every row named gets its new value. */
+export interface WrappedKeysChange {
+  readonly domains: readonly { readonly domainKey: string; readonly wrappedScalar: string }[];
+  readonly transitKeys: readonly { readonly domainKey: string; readonly kid: string; readonly wrappedKey: string }[];
+  readonly serviceKeys: readonly { readonly kid: string; readonly wrappedPrivateKey: string }[];
+  readonly meta: Readonly<Record<string, string>>;
+}
+
+/** Keys wrapped again (moved into another key store): every row named gets its new value. */
+export interface WrappedKeysChange {
+  readonly domains: readonly { readonly domainKey: string; readonly wrappedScalar: string }[];
+  readonly transitKeys: readonly { readonly domainKey: string; readonly kid: string; readonly wrappedKey: string }[];
+  readonly serviceKeys: readonly { readonly kid: string; readonly wrappedPrivateKey: string }[];
+  /** Meta entries' new values. */
+  readonly meta: Readonly<Record<string, string>>;
+}
+
 export interface Storage {
   /** Brings the schema to the latest version (versioned migrations, idempotent). */
   migrate(): Promise<void>;
@@ -97,6 +114,18 @@ export interface Storage {
   insertDomain(domain: StoredDomain, firstTransitKey: StoredTransitKey): Promise<void>;
   /** Replaces a domain's definition (description, TTL, owners, access rule); never the scalar. */
   updateDomainDefinition(definition: DomainConfig): Promise<void>;
+
+  /**
+   * Replaces wrapped keys and meta entries, atomically, leaving no copy of the old values in the
+   * database's files (overwritten pages, journal emptied).
+   */
+  replaceWrappedKeys(change: WrappedKeysChange): Promise<void>;
+
+  /**
+   * Replaces wrapped keys and meta entries, atomically, leaving no copy of the old values in the
+   * database (storage/wrapped-keys.ts).
+   */
+  replaceWrappedKeys(change: WrappedKeysChange): Promise<void>;
 
   listTransitKeys(domainKey: string): Promise<StoredTransitKey[]>;
   /** Deactivates the active key at `now` and makes `next` the active one, atomically. */
