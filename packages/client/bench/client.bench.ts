@@ -5,7 +5,7 @@
  *
  *     npm run bench:client            (BENCH_N=200 for more round trips per run)
  */
-import { loadNativeMultiplier } from '@blindpseudo/native-multiplier';
+import { loadNativeMultiplier, nativePointSearch } from '@blindpseudo/native-multiplier';
 import { createClient } from '../src/index.js';
 import { loadOfficialHelper, officialHttpClient } from '../../../test-support/official-helper.ts';
 import { startServiceProcess } from '../../../test-support/service-process.ts';
@@ -47,7 +47,12 @@ try {
   // In Node the client can take the native multiplier (process CPU time counts its thread pool).
   const native = loadNativeMultiplier();
   if (native !== undefined) {
-    const oursNative = createClient({ baseUrls: service.baseUrl, cache: false, multiplier: native });
+    const oursNative = createClient({
+      baseUrls: service.baseUrl,
+      cache: false,
+      multiplier: native,
+      pointSearch: nativePointSearch()!,
+    });
     contenders.push(['@blindpseudo/client + native multiplier', (v) => oursNative.pseudonymize(DOMAIN, v)]);
   }
   for (const [, run] of contenders) for (let i = 0; i < 10; i++) await run(`warm-${i}`); // JIT warm-up

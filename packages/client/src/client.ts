@@ -17,6 +17,7 @@ import {
   ExpiringCache,
   type Point,
   type PseudonymInTransit,
+  type PointSearch,
   type ScalarMultiplier,
   encodeValue,
   formatPseudonymInTransit,
@@ -58,6 +59,7 @@ export class PseudonymisationClient {
   readonly #concurrency: number;
   readonly #maxValueLength: EncodeOptions['maxLength'];
   readonly #multiplier: ScalarMultiplier;
+  readonly #pointSearch: PointSearch;
   readonly #domains: DomainDocuments;
   readonly #transits: ExpiringCache<PseudonymInTransitResult>;
   readonly #values: ExpiringCache<Uint8Array>;
@@ -68,6 +70,7 @@ export class PseudonymisationClient {
     this.#concurrency = settings.concurrency;
     this.#maxValueLength = settings.maxValueLength;
     this.#multiplier = settings.multiplier;
+    this.#pointSearch = settings.pointSearch;
     this.#domains = new DomainDocuments(this.#transport, settings.domainTtlMs, settings.now);
     this.#transits = new ExpiringCache(settings.maxEntries, settings.now);
     this.#values = new ExpiringCache(settings.maxEntries, settings.now);
@@ -133,7 +136,11 @@ export class PseudonymisationClient {
         single: `${path}/pseudonymize`,
         multiple: `${path}/pseudonymizeMultiple`,
         prepare: async (value) => {
-          const point = encodeValue(value, { bufferSize: document.bufferSize, maxLength: this.#maxValueLength });
+          const point = encodeValue(value, {
+            bufferSize: document.bufferSize,
+            maxLength: this.#maxValueLength,
+            search: this.#pointSearch,
+          });
           return prepareTransit(this.#multiplier, point, undefined, domainKey, document.audience);
         },
       },

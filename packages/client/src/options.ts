@@ -5,10 +5,12 @@
  */
 import {
   type EncodeOptions,
+  type PointSearch,
   type ScalarMultiplier,
   assertString,
   nobleMultiplier,
   optionalInteger,
+  searchPoint,
 } from '@blindpseudo/core';
 import type { FetchFunction, TokenProvider, TransportOptions } from './transport.js';
 
@@ -50,6 +52,11 @@ export interface ClientOptions {
   now?: () => number;
   /** Scalar multiplication for blinding. Default pure JS (`@blindpseudo/core`). */
   multiplier?: ScalarMultiplier;
+  /**
+   * The value encoding's search for a curve point. Default pure JS (`@blindpseudo/core`'s
+   * `searchPoint`); in Node, `nativePointSearch()` of `@blindpseudo/native-multiplier` is faster.
+   */
+  pointSearch?: PointSearch;
 }
 
 export interface CallOptions {
@@ -75,6 +82,7 @@ export interface ClientSettings {
   readonly maxValueLength: EncodeOptions['maxLength'];
   readonly now: () => number;
   readonly multiplier: ScalarMultiplier;
+  readonly pointSearch: PointSearch;
   /** Entries per cache; 0 when caching is off. */
   readonly maxEntries: number;
 }
@@ -161,8 +169,15 @@ export function readClientOptions(options: ClientOptions): ClientSettings {
     maxValueLength: options.maxValueLength,
     now: options.now ?? Date.now,
     multiplier: options.multiplier ?? nobleMultiplier,
+    pointSearch: checkPointSearch(options.pointSearch),
     maxEntries,
   };
+}
+
+function checkPointSearch(search: unknown): PointSearch {
+  if (search === undefined) return searchPoint;
+  if (typeof search !== 'function') throw new TypeError('pointSearch must be a function');
+  return search as PointSearch;
 }
 
 /** Checks the options of one call. */

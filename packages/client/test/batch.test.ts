@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestService } from '@blindpseudo/server/testing';
+import { type PointSearch, searchPoint } from '@blindpseudo/core';
 import { ClientErrorCodes, ErrorCodes, createClient } from '../src/index.js';
 import { DOMAIN, OTHER, countingFetch, startService } from './support.js';
 
@@ -104,4 +105,28 @@ test('list calls run with bounded concurrency', async () => {
   const results = await client.pseudonymizeMany(DOMAIN, [...values, ...values]);
   assert.ok(results.every((r) => r.ok));
   assert.equal(peak, 2);
+});
+
+test('the pointSearch option does every encoding, with the same pseudonyms as the default', async () => {
+  let searches = 0;
+  const counting: PointSearch = (x0, max) => {
+    searches++;
+    return searchPoint(x0, max);
+  };
+  const plain = createClient({ baseUrls: service.baseUrl, cache: false });
+  const searching = createClient({ baseUrls: service.baseUrl, cache: false, pointSearch: counting });
+  const transits = await searching.pseudonymizeMany(DOMAIN, values.slice(0, 12));
+  assert.equal(searches, 12);
+  const back = await plain.identifyMany(
+    DOMAIN,
+    transits.map((t) => (t.ok ? t.value : assert.fail())),
+  );
+  assert.deepEqual(
+    back.map((r) => (r.ok ? new TextDecoder().decode(r.value) : r.error)),
+    values.slice(0, 12),
+  );
+  assert.throws(
+    () => createClient({ baseUrls: service.baseUrl, pointSearch: 'native' as unknown as PointSearch }),
+    TypeError,
+  );
 });
