@@ -1,8 +1,10 @@
 /**
  * Byte helpers with no Node types: Base64 (standard and url-safe, strict), big-endian integers,
  * UTF-8. Decoders are strict about their alphabet and padding and throw
- * `ERR_PSEUDO_INVALID_ENCODING` on anything else.
+ * `ERR_PSEUDO_INVALID_ENCODING` on anything else. Big-endian integers are `@noble/curves`'s;
+ * Base64 stays here because the protocol needs its strict forms (alphabet, padding, trailing bits).
  */
+import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
 import { assertBytes, assertString } from './assert.js';
 import { ErrorCodes, PseudoError } from './errors.js';
 
@@ -92,22 +94,14 @@ export function fromBase64Url(text: string, label = 'base64url'): Uint8Array {
 
 /** Big-endian unsigned integer of `bytes` (empty → 0). */
 export function bytesToBigint(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (const b of bytes) n = (n << 8n) | BigInt(b);
-  return n;
+  return bytesToNumberBE(bytes);
 }
 
 /** Big-endian bytes of `n`, left-padded to `length` bytes; RangeError if it does not fit. */
 export function bigintToBytes(n: bigint, length: number): Uint8Array {
   if (n < 0n) throw new RangeError('integer must not be negative');
-  const out = new Uint8Array(length);
-  let v = n;
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  if (v !== 0n) throw new RangeError(`integer does not fit in ${length} bytes`);
-  return out;
+  if (n >> BigInt(8 * length) !== 0n) throw new RangeError(`integer does not fit in ${length} bytes`);
+  return length === 0 ? new Uint8Array(0) : numberToBytesBE(n, length);
 }
 
 /** Minimal big-endian bytes of `n` (0 → empty). */
@@ -116,16 +110,6 @@ export function bigintToMinimalBytes(n: bigint): Uint8Array {
   let len = 0;
   for (let v = n; v > 0n; v >>= 8n) len++;
   return bigintToBytes(n, len);
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 const encoder = new TextEncoder();
@@ -143,12 +127,4 @@ export function utf8Decode(bytes: Uint8Array): string {
   } catch {
     throw new PseudoError(ErrorCodes.INVALID_VALUE, 'value is not valid UTF-8');
   }
-}
-
-/** Constant-time comparison of two byte arrays of equal length. */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

@@ -8,6 +8,7 @@
  *
  * P-521 has cofactor 1, so every point on the curve other than infinity has order n.
  */
+import { mod, pow } from '@noble/curves/abstract/modular.js';
 import { p521 } from '@noble/curves/nist.js';
 import { assertBigint } from './assert.js';
 import { ErrorCodes, PseudoError } from './errors.js';
@@ -32,23 +33,6 @@ export interface Point {
   readonly y: bigint;
 }
 
-const mod = (a: bigint, m: bigint): bigint => {
-  const r = a % m;
-  return r >= 0n ? r : r + m;
-};
-
-function powMod(base: bigint, exp: bigint, m: bigint): bigint {
-  let result = 1n;
-  let b = mod(base, m);
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % m;
-    b = (b * b) % m;
-    e >>= 1n;
-  }
-  return result;
-}
-
 /** x³ + a·x + b mod p: the right-hand side of the curve equation. */
 export function curveRhs(x: bigint): bigint {
   return mod(x * x * x + A * x + B, P);
@@ -57,7 +41,7 @@ export function curveRhs(x: bigint): bigint {
 /** True when `v` is a square mod p (0 included), by Euler's criterion. */
 export function isSquare(v: bigint): boolean {
   const r = mod(v, P);
-  return r === 0n || powMod(r, (P - 1n) / 2n, P) === 1n;
+  return r === 0n || pow(r, (P - 1n) / 2n, P) === 1n;
 }
 
 /** v mod p for 0 ≤ v < 2^1042, by p = 2^521 − 1's shape (a Mersenne prime): no division. */
@@ -70,7 +54,9 @@ function reduceP(v: bigint): bigint {
 /**
  * A square root of `v` mod p, or undefined if there is none. p ≡ 3 mod 4, so the root is
  * v^((p+1)/4) = v^(2^519): 519 squarings with the Mersenne reduction, about half the work of the
- * square test by Euler's criterion, so the value encoding tries a root directly.
+ * square test by Euler's criterion, so the value encoding tries a root directly. (Kept rather
+ * than `@noble/curves`'s generic field square root, which reduces by division and is slower on
+ * the value-encoding path.)
  */
 export function sqrtModP(v: bigint): bigint | undefined {
   const r = mod(v, P);

@@ -3,16 +3,9 @@
  * uncompressed) in Base64url for the pseudonym-in-transit string. Every decoder fully validates
  * the point (coordinates in [0, p), on the curve, not the identity).
  */
+import { concatBytes } from '@noble/curves/utils.js';
 import { assertString } from './assert.js';
-import {
-  bigintToBytes,
-  bytesToBigint,
-  concatBytes,
-  fromBase64,
-  fromBase64Url,
-  toBase64,
-  toBase64Url,
-} from './bytes.js';
+import { bigintToBytes, bytesToBigint, fromBase64, fromBase64Url, toBase64, toBase64Url } from './bytes.js';
 import { COORDINATE_BYTES, type Point, pointFromAffine, pointFromX } from './curve.js';
 import { ErrorCodes, PseudoError, isPseudoError } from './errors.js';
 

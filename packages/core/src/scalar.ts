@@ -4,8 +4,10 @@
  * Random scalars come from `globalThis.crypto.getRandomValues` (a CSPRNG in browsers and Node)
  * by rejection sampling, so they are uniform in [2, n−1] with no modulo bias.
  */
+import { invert } from '@noble/curves/abstract/modular.js';
+import { concatBytes } from '@noble/curves/utils.js';
 import { assertBigint, assertString } from './assert.js';
-import { bigintToMinimalBytes, bytesToBigint, concatBytes, fromBase64, toBase64 } from './bytes.js';
+import { bigintToMinimalBytes, bytesToBigint, fromBase64, toBase64 } from './bytes.js';
 import { N } from './curve.js';
 import { ErrorCodes, PseudoError } from './errors.js';
 import { SCALAR_BYTES } from './protocol.js';
@@ -31,18 +33,10 @@ export function randomScalar(): bigint {
   }
 }
 
-/** k⁻¹ mod n by the extended Euclidean algorithm. */
+/** k⁻¹ mod n (`@noble/curves`'s extended Euclidean inversion). */
 export function invertScalar(k: bigint): bigint {
   assertScalar(k);
-  let [oldR, r] = [k, N];
-  let [oldS, s] = [1n, 0n];
-  while (r !== 0n) {
-    const q = oldR / r;
-    [oldR, r] = [r, oldR - q * r];
-    [oldS, s] = [s, oldS - q * s];
-  }
-  // n is prime and 0 < k < n, so gcd is 1.
-  return ((oldS % N) + N) % N;
+  return invert(k, N);
 }
 
 /** a·b mod n. */
