@@ -12,16 +12,34 @@ import { ErrorText, Section, describeError } from '../ui.js';
 const POLL_MS = 2000;
 const ITEM_OPERATIONS = ['pseudonymize', 'identify', 'convert'];
 
-function useTraffic(): { samples: TrafficSample[]; error: string | undefined } {
+interface Traffic {
+  samples: TrafficSample[];
+  instance: string | undefined;
+  error: string | undefined;
+}
+
+/** Polls the traffic samples; when another process answers, its series start anew (never mixed). */
+function useTraffic(): Traffic {
   const [samples, setSamples] = useState<TrafficSample[]>([]);
+  const [instance, setInstance] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   useEffect(() => {
     let since = 0;
+    let seen: string | undefined;
     let live = true;
     const poll = async (): Promise<void> => {
       try {
-        const r = await getJson<{ samples: TrafficSample[] }>(`/admin/v1/traffic${query({ since })}`);
+        const r = await getJson<{ instance: string; samples: TrafficSample[] }>(`/admin/v1/traffic${query({ since })}`);
         if (!live) return;
+        setInstance(r.instance);
+        if (r.instance !== seen && seen !== undefined) {
+          // Another process answered: read its whole series at the next poll.
+          seen = r.instance;
+          since = 0;
+          setSamples([]);
+          return;
+        }
+        seen = r.instance;
         since = r.samples[r.samples.length - 1]?.time ?? since;
         setSamples((old) => [...old, ...r.samples].slice(-300));
         setError(undefined);
@@ -36,7 +54,7 @@ function useTraffic(): { samples: TrafficSample[]; error: string | undefined } {
       clearInterval(timer);
     };
   }, []);
-  return { samples, error };
+  return { samples, instance, error };
 }
 
 function series(
@@ -127,13 +145,16 @@ function HealthPanel() {
 }
 
 export function HealthPage() {
-  const { samples, error } = useTraffic();
+  const { samples, instance, error } = useTraffic();
   return (
     <>
       <h1>Health and traffic</h1>
       <HealthPanel />
       <Section title="Traffic (last five minutes, one point per second)">
         <ErrorText error={error} />
+        {instance !== undefined && (
+          <p class="help">Counted by {instance}: with several workers or instances, each counts its own requests.</p>
+        )}
         <Charts samples={samples} />
       </Section>
     </>

@@ -4,6 +4,7 @@
  * enumeration alarms, latency percentiles; traffic.ts) and the health of storage and keys
  * (`GET /admin/v1/health`). Counts only: nothing about callers or values.
  */
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { DomainRegistry } from '../domains.js';
 import { ProblemError } from '../problems.js';
@@ -20,6 +21,12 @@ export interface AdminTrafficRoutesOptions {
   multiplier: string;
   now: () => number;
 }
+
+/**
+ * Which process answered: samples are kept per process, so with `serve --workers N` the console
+ * names the worker it sees (and starts its charts anew when another one answers).
+ */
+const INSTANCE = `${hostname()} process ${process.pid}`;
 
 const num = { type: 'number' } as const;
 const int = { type: 'integer' } as const;
@@ -77,6 +84,7 @@ export async function adminTrafficRoutes(app: FastifyInstance, options: AdminTra
       response: responses({
         type: 'object',
         properties: {
+          instance: { type: 'string', description: 'The answering process (samples are per process)' },
           intervalMs: int,
           samples: {
             type: 'array',
@@ -96,7 +104,11 @@ export async function adminTrafficRoutes(app: FastifyInstance, options: AdminTra
       const since = request.query.since;
       if (since !== undefined && !/^\d{1,15}$/.test(since))
         throw new ProblemError('badRequest', 'since must be milliseconds since the epoch');
-      return { intervalMs: traffic.intervalMs, samples: traffic.samples(since === undefined ? 0 : Number(since)) };
+      return {
+        instance: INSTANCE,
+        intervalMs: traffic.intervalMs,
+        samples: traffic.samples(since === undefined ? 0 : Number(since)),
+      };
     },
   });
 
