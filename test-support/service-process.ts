@@ -16,7 +16,15 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-export async function startServiceProcess(domains: readonly (string | TestServiceDomain)[]): Promise<ServiceProcess> {
+export interface ServiceProcessOptions {
+  /** Environment of the service, added to this process's (e.g. BLINDPSEUDO_TEST_KEY_STORE=pkcs11). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export async function startServiceProcess(
+  domains: readonly (string | TestServiceDomain)[],
+  options: ServiceProcessOptions = {},
+): Promise<ServiceProcess> {
   const definitions = domains.map((d) => (typeof d === 'string' ? { key: d } : d));
   const child = spawn(
     process.execPath,
@@ -29,7 +37,7 @@ export async function startServiceProcess(domains: readonly (string | TestServic
       fileURLToPath(new URL('service-child.ts', import.meta.url)),
       JSON.stringify(definitions),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...options.env } },
   );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);

@@ -1,4 +1,4 @@
-// npm run bench:service [-- --seconds N]
+// npm run bench:service [-- --seconds N] [--keystore software|pkcs11]
 // The service's cost per item: a locally started service (child process) is driven with
 // pseudonymize single calls and pseudonymizeMultiple of 10, and for each phase this prints the
 // items/s, the service process's CPU time per item (every thread, libuv's pool included, read from
@@ -7,6 +7,10 @@
 // single calls sent at half the measured maximum rate (open loop, so a slow answer cannot slow
 // the sender down). The load generator sends pre-blinded points (the service cannot tell), so the
 // figures are the service's, not the load generator's own P-521 work.
+//
+// With `--keystore pkcs11` the same phases run twice in one run, on software keys (native
+// multiplier) and on a SoftHSM2 token (every domain multiplication a derive in the token, made by
+// the service child itself), and the table puts them side by side with the token's ratio.
 import { parseArgs } from 'node:util';
 import { blind, encodeValue, pointToJson, CURVE_NAME } from '@blindpseudo/core';
 import { startServiceProcess } from '../../../test-support/service-process.ts';
@@ -19,12 +23,15 @@ import {
   recordFigures,
 } from '../../../test-support/bench-kit.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' } }, allowPositionals: true });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '5' }, keystore: { type: 'string', default: 'software' } },
+  allowPositionals: true,
+});
 const seconds = Number(values.seconds);
+if (values.keystore !== 'software' && values.keystore !== 'pkcs11') throw new Error('--keystore: software or pkcs11');
+const keyStores = values.keystore === 'pkcs11' ? (['software', 'pkcs11'] as const) : (['software'] as const);
+type KeyStore = (typeof keyStores)[number];
 const concurrency = 8;
-
-const service = await startServiceProcess(['bench_v1']);
-const { baseUrl, pid } = service;
 
 const pool = await Promise.all(
   Array.from({ length: 40 }, async (_, i) => pointToJson((await blind(encodeValue(String(85073003328 + i)))).point)),
@@ -33,7 +40,7 @@ const single = (i: number): unknown => ({ id: crypto.randomUUID(), crv: CURVE_NA
 const multiple = (i: number): unknown => ({ inputs: Array.from({ length: 10 }, (_, j) => single(i * 10 + j)) });
 
 /** One call; the number of items answered with a transit. */
-async function call(path: string, body: unknown): Promise<number> {
+async function call(baseUrl: string, path: string, body: unknown): Promise<number> {
   const response = await fetch(`${baseUrl}/domains/bench_v1/${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -48,29 +55,39 @@ interface Phase {
   cpuMicrosPerItem: number;
 }
 
+interface Service {
+  readonly baseUrl: string;
+  readonly pid: number;
+}
+
 /** Closed loop, `concurrency` calls in flight for `seconds`: the maximum rate and the CPU per item. */
-async function phase(path: string, itemsPerRequest: number, body: (i: number) => unknown): Promise<Phase> {
+async function phase(
+  svc: Service,
+  path: string,
+  itemsPerRequest: number,
+  body: (i: number) => unknown,
+): Promise<Phase> {
   const deadline = performance.now() + seconds * 1000;
   let items = 0;
   let failures = 0;
   let counter = 0;
   const worker = async (): Promise<void> => {
     while (performance.now() < deadline) {
-      const ok = await call(path, body(counter++));
+      const ok = await call(svc.baseUrl, path, body(counter++));
       items += ok;
       failures += itemsPerRequest - ok;
     }
   };
-  const cpu = processCpuMicros(pid);
+  const cpu = processCpuMicros(svc.pid);
   const start = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = (performance.now() - start) / 1000;
   if (failures > 0) throw new Error(`${failures} items failed in ${path}`);
-  return { itemsPerSecond: items / elapsed, cpuMicrosPerItem: (processCpuMicros(pid) - cpu) / items };
+  return { itemsPerSecond: items / elapsed, cpuMicrosPerItem: (processCpuMicros(svc.pid) - cpu) / items };
 }
 
 /** Open loop at `rate` calls/s for `seconds`: every call's latency in ms. */
-async function latencies(rate: number): Promise<number[]> {
+async function latencies(svc: Service, rate: number): Promise<number[]> {
   const results: Promise<number>[] = [];
   const start = performance.now();
   for (let i = 0; i < rate * seconds; i++) {
@@ -78,26 +95,52 @@ async function latencies(rate: number): Promise<number[]> {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const sent = performance.now();
-    results.push(call('pseudonymize', single(i)).then(() => performance.now() - sent));
+    results.push(call(svc.baseUrl, 'pseudonymize', single(i)).then(() => performance.now() - sent));
   }
   return Promise.all(results);
 }
 
-try {
-  await phase('pseudonymize', 1, single); // warm-up (JIT, connection pool)
-  const singles = await phase('pseudonymize', 1, single);
-  const multiples = await phase('pseudonymizeMultiple', 10, multiple);
-  const halfRate = Math.max(1, Math.floor(singles.itemsPerSecond / 2));
-  const p99 = percentile(await latencies(halfRate), 99);
-  const openssl = opensslEcdhP521();
-  const mult = multiplicationMicros();
-  const figures: BenchFigure[] = [];
+interface Run {
+  readonly singles: Phase;
+  readonly multiples: Phase;
+  readonly halfRate: number;
+  readonly p99: number;
+}
+
+/** Every phase on a service whose keys are in `keyStore`. */
+async function measure(keyStore: KeyStore): Promise<Run> {
+  const service = await startServiceProcess(['bench_v1'], { env: { BLINDPSEUDO_TEST_KEY_STORE: keyStore } });
+  try {
+    await phase(service, 'pseudonymize', 1, single); // warm-up (JIT, connection pool)
+    const singles = await phase(service, 'pseudonymize', 1, single);
+    const multiples = await phase(service, 'pseudonymizeMultiple', 10, multiple);
+    const halfRate = Math.max(1, Math.floor(singles.itemsPerSecond / 2));
+    return { singles, multiples, halfRate, p99: percentile(await latencies(service, halfRate), 99) };
+  } finally {
+    await service.stop();
+  }
+}
+
+const runs = new Map<KeyStore, Run>();
+for (const keyStore of keyStores) runs.set(keyStore, await measure(keyStore));
+const openssl = opensslEcdhP521();
+const mult = multiplicationMicros();
+const label = (keyStore: KeyStore, figure: string): string =>
+  keyStore === 'software' ? figure : `${figure}, ${keyStore} key store`;
+
+const figures: BenchFigure[] = [];
+for (const [keyStore, run] of runs) {
   const add = (figure: string, p: Phase): void => {
     figures.push(
-      { bench: 'service', figure: `${figure} items/s`, value: Math.round(p.itemsPerSecond), unit: 'items/s' },
       {
         bench: 'service',
-        figure: `${figure} service CPU per item`,
+        figure: `${label(keyStore, figure)} items/s`,
+        value: Math.round(p.itemsPerSecond),
+        unit: 'items/s',
+      },
+      {
+        bench: 'service',
+        figure: `${label(keyStore, figure)} service CPU per item`,
         value: Math.round(p.cpuMicrosPerItem),
         unit: 'µs',
         ratio: Number((p.cpuMicrosPerItem / mult).toFixed(2)),
@@ -105,35 +148,51 @@ try {
       },
     );
   };
-  add('pseudonymize (single)', singles);
-  add('pseudonymizeMultiple (10)', multiples);
+  add('pseudonymize (single)', run.singles);
+  add('pseudonymizeMultiple (10)', run.multiples);
   figures.push({
     bench: 'service',
-    figure: `pseudonymize p99 latency at half the maximum rate (${halfRate}/s)`,
-    value: Number(p99.toFixed(1)),
+    figure: `${label(keyStore, 'pseudonymize p99 latency at half the maximum rate')} (${run.halfRate}/s)`,
+    value: Number(run.p99.toFixed(1)),
     unit: 'ms',
   });
-  recordFigures(figures);
-  console.log(`service, ${seconds} s per phase, ${concurrency} calls in flight, Node ${process.version}`);
+}
+recordFigures(figures);
+
+console.log(`service, ${seconds} s per phase, ${concurrency} calls in flight, Node ${process.version}`);
+console.log(
+  `openssl speed ecdhp521 (same run): ${Math.round(openssl)} ops/s = ${mult.toFixed(0)} µs per multiplication`,
+);
+console.table(
+  [...runs].flatMap(([keyStore, run]) =>
+    (
+      [
+        ['pseudonymize (single calls)', run.singles],
+        ['pseudonymizeMultiple (10 items)', run.multiples],
+      ] as const
+    ).map(([measurement, p]) => ({
+      'key store': keyStore,
+      measurement,
+      'items/s': Math.round(p.itemsPerSecond),
+      'service CPU µs/item': Math.round(p.cpuMicrosPerItem),
+      multiplications: Number((p.cpuMicrosPerItem / mult).toFixed(2)),
+      efficiency: Number((mult / p.cpuMicrosPerItem).toFixed(2)),
+    })),
+  ),
+);
+for (const [keyStore, run] of runs) {
   console.log(
-    `openssl speed ecdhp521 (same run): ${Math.round(openssl)} ops/s = ${mult.toFixed(0)} µs per multiplication`,
+    `p99 latency of single pseudonymize at ${run.halfRate} calls/s (half the maximum), ${keyStore}: ${run.p99.toFixed(1)} ms`,
   );
-  console.table(
-    [
-      ['pseudonymize (single calls)', singles],
-      ['pseudonymizeMultiple (10 items)', multiples],
-    ].map(([label, p]) => {
-      const { itemsPerSecond, cpuMicrosPerItem } = p as Phase;
-      return {
-        measurement: label as string,
-        'items/s': Math.round(itemsPerSecond),
-        'service CPU µs/item': Math.round(cpuMicrosPerItem),
-        multiplications: Number((cpuMicrosPerItem / mult).toFixed(2)),
-        efficiency: Number((mult / cpuMicrosPerItem).toFixed(2)),
-      };
-    }),
+}
+const software = runs.get('software')!;
+const token = runs.get('pkcs11');
+if (token !== undefined) {
+  const ratio = (t: Phase, s: Phase): string => (t.itemsPerSecond / s.itemsPerSecond).toFixed(2);
+  console.log(
+    `SoftHSM2 token vs software keys (native multiplier): ${ratio(token.singles, software.singles)}× the items/s ` +
+      `in single calls, ${ratio(token.multiples, software.multiples)}× in Multiples of 10 ` +
+      '(each item: one derive in the token, which returns x only, a square root for y, and one software ' +
+      'multiplication by the request scalar; the token shares the 2 cores with the service)',
   );
-  console.log(`p99 latency of single pseudonymize at ${halfRate} calls/s (half the maximum): ${p99.toFixed(1)} ms`);
-} finally {
-  await service.stop();
 }

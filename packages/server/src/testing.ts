@@ -28,6 +28,14 @@ import { generateMasterKeyText } from './master-key.js';
 import { startServer } from './server.js';
 import { type SoftHsmToken, createSoftHsmToken } from './testing-softhsm.js';
 
+export {
+  type SoftHsmToken,
+  createSoftHsmToken,
+  skipWithoutSoftHsm,
+  softHsmTokenDir,
+  softHsmUnavailableReason,
+} from './testing-softhsm.js';
+
 export interface TestOwner {
   /** The URL the owner publishes its JWKS at (listed in the domain document). */
   jku: string;
