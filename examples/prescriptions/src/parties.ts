@@ -205,14 +205,88 @@ function serviceDomains(backendUrl: string, therlinkUrl: string, cast: Cast): un
   ];
 }
 
+interface PartyUrls {
+  readonly serviceUrl: string;
+  readonly backendUrl: string;
+  readonly therlinkUrl: string;
+}
+
+/** The service's directory, as `blindpseudo init` writes it, with this story's domains and owners. */
+async function writeServiceDir(
+  serviceDir: string,
+  port: number,
+  urls: PartyUrls,
+  cast: Cast,
+  log: string,
+): Promise<void> {
+  await runToEnd(
+    CLI,
+    ['init', '--dir', serviceDir, '--port', String(port), '--public-base-url', urls.serviceUrl],
+    log,
+    'blindpseudo init',
+  );
+  const configFile = join(serviceDir, 'config.json');
+  const serviceConfig = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  const config = {
+    ...serviceConfig,
+    listen: { host: '127.0.0.1', port },
+    auth: serviceAuth(serviceConfig.auth, cast),
+    domains: serviceDomains(urls.backendUrl, urls.therlinkUrl, cast),
+  };
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+const writeConfig = (dir: string, config: unknown): void =>
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
+
+/** The two owner services' directories: their keys and configurations. */
+function writeOwnerDirs(
+  dirs: { backendDir: string; therlinkDir: string },
+  ports: { backendPort: number; therlinkPort: number },
+  urls: PartyUrls,
+  cast: Cast,
+  double: boolean,
+): void {
+  const { backendDir, therlinkDir } = dirs;
+  const common = {
+    serviceBaseUrls: [`${urls.serviceUrl}/pseudo/v1`],
+    privateKeyFile: 'owner-key.pem',
+    logLevel: 'info',
+  };
+  writeOwnerKey(backendDir);
+  if (double) writeFileSync(join(backendDir, 'owner-scalar.json'), generateOwnerScalar(), { mode: 0o600 });
+  writeConfig(backendDir, {
+    ...common,
+    serviceToken: cast.backend.serviceToken,
+    listen: { host: '127.0.0.1', port: ports.backendPort },
+    publicUrl: urls.backendUrl,
+    database: 'prescriptions.db',
+    ...(double ? { ownerScalarFile: 'owner-scalar.json' } : {}),
+    therlink: { url: urls.therlinkUrl, token: cast.backend.token },
+    callers: [cast.gp, cast.pharmacist].map(({ id, role, token }) => ({ id, role, token })),
+  });
+  writeOwnerKey(therlinkDir);
+  writeConfig(therlinkDir, {
+    ...common,
+    serviceToken: cast.therlink.serviceToken,
+    listen: { host: '127.0.0.1', port: ports.therlinkPort },
+    publicUrl: urls.therlinkUrl,
+    database: 'relations.db',
+    callers: [cast.pharmacist, cast.backend].map(({ id, role, token }) => ({ id, role, token })),
+  });
+}
+
 export async function startParties(options: StartPartiesOptions): Promise<Parties> {
   const { cast } = options;
   const double = options.doublePseudonymisation ?? false;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'blindpseudo-prescriptions-')));
   const [servicePort, backendPort, therlinkPort] = await freePorts(3);
-  const serviceUrl = `http://127.0.0.1:${servicePort}`;
-  const backendUrl = `http://127.0.0.1:${backendPort}`;
-  const therlinkUrl = `http://127.0.0.1:${therlinkPort}`;
+  const urls: PartyUrls = {
+    serviceUrl: `http://127.0.0.1:${servicePort}`,
+    backendUrl: `http://127.0.0.1:${backendPort}`,
+    therlinkUrl: `http://127.0.0.1:${therlinkPort}`,
+  };
+  const { serviceUrl, backendUrl, therlinkUrl } = urls;
   const serviceDir = join(dir, 'service');
   const backendDir = join(dir, 'backend');
   const therlinkDir = join(dir, 'therlink');
@@ -225,107 +299,38 @@ export async function startParties(options: StartPartiesOptions): Promise<Partie
   const close = async (): Promise<void> => {
     await Promise.all([stop(children.service), stop(children.backend), stop(children.therlink)]);
   };
+  const startService = async (): Promise<void> => {
+    if (children.service !== undefined && children.service.exitCode === null && children.service.signalCode === null)
+      return;
+    children.service = launch(CLI, ['serve', '--dir', serviceDir], serviceLog);
+    await waitReady(children.service, serviceUrl, 'the pseudonymisation service', serviceLog);
+  };
   try {
-    // The service's directory, as `blindpseudo init` writes it, with this story's domains and owners.
-    await runToEnd(
-      CLI,
-      ['init', '--dir', serviceDir, '--port', String(servicePort), '--public-base-url', serviceUrl],
-      serviceLog,
-      'blindpseudo init',
+    await writeServiceDir(serviceDir, servicePort!, urls, cast, serviceLog);
+    writeOwnerDirs(
+      { backendDir, therlinkDir },
+      { backendPort: backendPort!, therlinkPort: therlinkPort! },
+      urls,
+      cast,
+      double,
     );
-    const configFile = join(serviceDir, 'config.json');
-    const serviceConfig = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
-    writeFileSync(
-      configFile,
-      `${JSON.stringify(
-        {
-          ...serviceConfig,
-          listen: { host: '127.0.0.1', port: servicePort },
-          auth: serviceAuth(serviceConfig.auth, cast),
-          domains: serviceDomains(backendUrl, therlinkUrl, cast),
-        },
-        null,
-        2,
-      )}\n`,
-    );
-
-    const baseUrl = `${serviceUrl}/pseudo/v1`;
-    const common = { serviceBaseUrls: [baseUrl], privateKeyFile: 'owner-key.pem', logLevel: 'info' };
-    const backendServiceToken = { serviceToken: cast.backend.serviceToken };
-    const therlinkServiceToken = { serviceToken: cast.therlink.serviceToken };
-    writeOwnerKey(backendDir);
-    if (double) writeFileSync(join(backendDir, 'owner-scalar.json'), generateOwnerScalar(), { mode: 0o600 });
-    writeFileSync(
-      join(backendDir, 'config.json'),
-      JSON.stringify(
-        {
-          ...common,
-          ...backendServiceToken,
-          listen: { host: '127.0.0.1', port: backendPort },
-          publicUrl: backendUrl,
-          database: 'prescriptions.db',
-          ...(double ? { ownerScalarFile: 'owner-scalar.json' } : {}),
-          therlink: { url: therlinkUrl, token: cast.backend.token },
-          callers: [cast.gp, cast.pharmacist].map(({ id, role, token }) => ({ id, role, token })),
-        },
-        null,
-        2,
-      ),
-      { mode: 0o600 },
-    );
-    writeOwnerKey(therlinkDir);
-    writeFileSync(
-      join(therlinkDir, 'config.json'),
-      JSON.stringify(
-        {
-          ...common,
-          ...therlinkServiceToken,
-          listen: { host: '127.0.0.1', port: therlinkPort },
-          publicUrl: therlinkUrl,
-          database: 'relations.db',
-          callers: [cast.pharmacist, cast.backend].map(({ id, role, token }) => ({ id, role, token })),
-        },
-        null,
-        2,
-      ),
-      { mode: 0o600 },
-    );
-
     children.backend = launch(join(SRC, 'backend-main.ts'), [join(backendDir, 'config.json')], backendLog);
     children.therlink = launch(join(SRC, 'therlink-main.ts'), [join(therlinkDir, 'config.json')], therlinkLog);
     await waitReady(children.backend, backendUrl, 'the prescriptions backend', backendLog);
     await waitReady(children.therlink, therlinkUrl, 'the therapeutic-relation service', therlinkLog);
-
-    const startService = async (): Promise<void> => {
-      if (children.service !== undefined && children.service.exitCode === null && children.service.signalCode === null)
-        return;
-      children.service = launch(CLI, ['serve', '--dir', serviceDir], serviceLog);
-      await waitReady(children.service, serviceUrl, 'the pseudonymisation service', serviceLog);
-    };
     await startService();
-
-    return Object.freeze({
-      dir,
-      service: { url: serviceUrl, baseUrl, dir: serviceDir, logFile: serviceLog },
-      backend: {
-        url: backendUrl,
-        dir: backendDir,
-        logFile: backendLog,
-        database: join(backendDir, 'prescriptions.db'),
-      },
-      therlink: {
-        url: therlinkUrl,
-        dir: therlinkDir,
-        logFile: therlinkLog,
-        database: join(therlinkDir, 'relations.db'),
-      },
-      doublePseudonymisation: double,
-      stopService: () => stop(children.service),
-      startService,
-      close,
-    });
   } catch (err) {
     await close();
     throw err;
   }
+  return Object.freeze({
+    dir,
+    service: { url: serviceUrl, baseUrl: `${serviceUrl}/pseudo/v1`, dir: serviceDir, logFile: serviceLog },
+    backend: { url: backendUrl, dir: backendDir, logFile: backendLog, database: join(backendDir, 'prescriptions.db') },
+    therlink: { url: therlinkUrl, dir: therlinkDir, logFile: therlinkLog, database: join(therlinkDir, 'relations.db') },
+    doublePseudonymisation: double,
+    stopService: () => stop(children.service),
+    startService,
+    close,
+  });
 }

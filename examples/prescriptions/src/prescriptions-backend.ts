@@ -68,53 +68,61 @@ function checkDay(day: string, field: string): void {
     throw new ProblemError('badRequest', `${field}: not a calendar date (YYYY-MM-DD)`);
 }
 
-export async function buildPrescriptionsBackend(
-  config: BackendConfig,
-  options: { logStream?: NodeJS.WritableStream } = {},
-): Promise<PrescriptionsBackend> {
-  const owner = await createOwner(config, config.ownerScalarFile);
-  const store = new PrescriptionStore(config.database);
-  const app = createPartyApp({ logLevel: config.logLevel, logStream: options.logStream, bodyLimit: 128 * 1024, store });
+/** What the routes share: the owner of the prescriptions domain, the store, the configuration. */
+interface Backend {
+  readonly config: BackendConfig;
+  readonly owner: Owner;
+  readonly store: PrescriptionStore;
+}
 
-  const atRest = (field: string, transit: string): Promise<PseudonymAtRest> =>
-    readPseudonymField(field, () => owner.atRest(transit, { domain: PRESCRIPTIONS_DOMAIN }));
+const atRest = (backend: Backend, field: string, transit: string): Promise<PseudonymAtRest> =>
+  readPseudonymField(field, () => backend.owner.atRest(transit, { domain: PRESCRIPTIONS_DOMAIN }));
 
-  /** A stored pseudonym as a fresh (or reused) transit for `subject`, in FHIR direct v2 form. */
-  const transitFor = async (x: string, subject: string): Promise<string> =>
-    formatFhirPseudonym(await owner.inTransit(PseudonymAtRest.fromX(PRESCRIPTIONS_DOMAIN, x), { subject }), 'v2');
+/** A stored pseudonym as a fresh (or reused) transit for `subject`, in FHIR direct v2 form. */
+const transitFor = async (owner: Owner, x: string, subject: string): Promise<string> =>
+  formatFhirPseudonym(await owner.inTransit(PseudonymAtRest.fromX(PRESCRIPTIONS_DOMAIN, x), { subject }), 'v2');
 
-  const textFor = async (record: PrescriptionRecord, subject: string): Promise<PrescriptionView['text']> =>
-    record.text === undefined
-      ? undefined
-      : {
-          urn: formatEncryptedField({ kid: record.text.kid, jwe: record.text.jwe }),
-          keyUrn: await transitFor(record.text.keyX, subject),
-        };
+const textFor = async (owner: Owner, record: PrescriptionRecord, subject: string): Promise<PrescriptionView['text']> =>
+  record.text === undefined
+    ? undefined
+    : {
+        urn: formatEncryptedField({ kid: record.text.kid, jwe: record.text.jwe }),
+        keyUrn: await transitFor(owner, record.text.keyX, subject),
+      };
 
-  /** The records as the caller sees them: the other party (patient or prescriber) as a transit bound to the caller. */
-  const viewsFor = async (
-    records: readonly PrescriptionRecord[],
-    subject: string,
-    other: 'patient' | 'prescriber',
-  ): Promise<PrescriptionView[]> => {
-    const views: PrescriptionView[] = [];
-    for (const record of records) {
-      const text = await textFor(record, subject);
-      const x = other === 'patient' ? record.patientX : record.prescriberX;
-      views.push({
-        id: record.id,
-        prescribedOn: record.prescribedOn,
-        medication: record.medication,
-        [other]: await transitFor(x, subject),
-        ...(text === undefined ? {} : { text }),
-      });
-    }
-    return views;
-  };
+/** The records as the caller sees them: the other party (patient or prescriber) as a transit bound to the caller. */
+async function viewsFor(
+  owner: Owner,
+  records: readonly PrescriptionRecord[],
+  subject: string,
+  other: 'patient' | 'prescriber',
+): Promise<PrescriptionView[]> {
+  const views: PrescriptionView[] = [];
+  for (const record of records) {
+    const text = await textFor(owner, record, subject);
+    const x = other === 'patient' ? record.patientX : record.prescriberX;
+    views.push({
+      id: record.id,
+      prescribedOn: record.prescribedOn,
+      medication: record.medication,
+      [other]: await transitFor(owner, x, subject),
+      ...(text === undefined ? {} : { text }),
+    });
+  }
+  return views;
+}
 
-  app.get('/jwks.json', async () => owner.jwks);
-  app.get('/readyz', async () => ({ status: 'ok' }));
+function parseSealedText(urn: string): { kid: string; jwe: string } {
+  try {
+    return parseEncryptedField(urn);
+  } catch {
+    throw new ProblemError('badRequest', 'text.urn: not a urn:be:fgov:pseudo-encrypted:v1:<kid>:<JWE> string');
+  }
+}
 
+/** POST /prescriptions: a prescriber registers a prescription, stored under pseudonyms at rest. */
+function registrationRoute(app: FastifyInstance, backend: Backend): void {
+  const { config, store } = backend;
   app.post<{ Body: RegisterPrescriptionBody }>(
     '/prescriptions',
     {
@@ -137,17 +145,10 @@ export async function buildPrescriptionsBackend(
       requireRole(request, config.callers, 'prescriber');
       const body = request.body;
       checkDay(body.prescribedOn, 'prescribedOn');
-      let sealed: { kid: string; jwe: string } | undefined;
-      if (body.text !== undefined) {
-        try {
-          sealed = parseEncryptedField(body.text.urn);
-        } catch {
-          throw new ProblemError('badRequest', 'text.urn: not a urn:be:fgov:pseudo-encrypted:v1:<kid>:<JWE> string');
-        }
-      }
-      const patient = await atRest('patient', body.patient);
-      const prescriber = await atRest('prescriber', body.prescriber);
-      const textKey = body.text === undefined ? undefined : await atRest('text.keyUrn', body.text.keyUrn);
+      const sealed = body.text === undefined ? undefined : parseSealedText(body.text.urn);
+      const patient = await atRest(backend, 'patient', body.patient);
+      const prescriber = await atRest(backend, 'prescriber', body.prescriber);
+      const textKey = body.text === undefined ? undefined : await atRest(backend, 'text.keyUrn', body.text.keyUrn);
       const id = randomUUID();
       store.add({
         id,
@@ -162,52 +163,54 @@ export async function buildPrescriptionsBackend(
       return reply.status(201).send({ id });
     },
   );
+}
 
+/** The two listings: a pharmacist's by patient (after a therapeutic-relation check), a prescriber's by day. */
+function listingRoutes(app: FastifyInstance, backend: Backend): void {
+  const { config, owner, store } = backend;
+  const bodySchema = (properties: Record<string, unknown>): { body: unknown } => ({
+    body: { type: 'object', required: Object.keys(properties), additionalProperties: false, properties },
+  });
   app.post<{ Body: { patient: string } }>(
     '/prescriptions/by-patient',
-    {
-      schema: {
-        body: {
-          type: 'object',
-          required: ['patient'],
-          additionalProperties: false,
-          properties: { patient: PSEUDONYM },
-        },
-      },
-    },
+    { schema: bodySchema({ patient: PSEUDONYM }) },
     async (request) => {
       const caller = requireRole(request, config.callers, 'pharmacist');
-      const patient = await atRest('patient', request.body.patient);
+      const patient = await atRest(backend, 'patient', request.body.patient);
       if (!(await hasTherapeuticRelation(owner, config.therlink, patient, caller.id))) {
         request.log.info('no therapeutic relation: refused');
         throw new ProblemError('missingPermission', 'no therapeutic relation with this patient is registered');
       }
       const records = store.byPatient(patient.xBase64());
       request.log.info({ prescriptions: records.map((r) => r.id) }, 'prescriptions delivered');
-      return { prescriptions: await viewsFor(records, caller.id, 'prescriber') };
+      return { prescriptions: await viewsFor(owner, records, caller.id, 'prescriber') };
     },
   );
-
   app.post<{ Body: { prescriber: string; prescribedOn: string } }>(
     '/prescriptions/by-prescriber',
-    {
-      schema: {
-        body: {
-          type: 'object',
-          required: ['prescriber', 'prescribedOn'],
-          additionalProperties: false,
-          properties: { prescriber: PSEUDONYM, prescribedOn: DAY },
-        },
-      },
-    },
+    { schema: bodySchema({ prescriber: PSEUDONYM, prescribedOn: DAY }) },
     async (request) => {
       const caller = requireRole(request, config.callers, 'prescriber');
       checkDay(request.body.prescribedOn, 'prescribedOn');
-      const prescriber = await atRest('prescriber', request.body.prescriber);
+      const prescriber = await atRest(backend, 'prescriber', request.body.prescriber);
       const records = store.byPrescriber(prescriber.xBase64(), request.body.prescribedOn);
       request.log.info({ prescriptions: records.map((r) => r.id) }, 'prescriptions delivered');
-      return { prescriptions: await viewsFor(records, caller.id, 'patient') };
+      return { prescriptions: await viewsFor(owner, records, caller.id, 'patient') };
     },
   );
+}
+
+export async function buildPrescriptionsBackend(
+  config: BackendConfig,
+  options: { logStream?: NodeJS.WritableStream } = {},
+): Promise<PrescriptionsBackend> {
+  const owner = await createOwner(config, config.ownerScalarFile);
+  const store = new PrescriptionStore(config.database);
+  const app = createPartyApp({ logLevel: config.logLevel, logStream: options.logStream, bodyLimit: 128 * 1024, store });
+  const backend: Backend = { config, owner, store };
+  app.get('/jwks.json', async () => owner.jwks);
+  app.get('/readyz', async () => ({ status: 'ok' }));
+  registrationRoute(app, backend);
+  listingRoutes(app, backend);
   return { app, owner, store };
 }
