@@ -13,6 +13,7 @@
  * rare diagnoses) can re-identify people whatever their key; they need their own treatment.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { assertBytes } from '@blindpseudo/core';
 
 export class ExportTokenKey {
   #key: Buffer | undefined = randomBytes(32);
@@ -20,7 +21,7 @@ export class ExportTokenKey {
   /** The token of a pseudonym at rest (its x coordinate bytes): 32 bytes. */
   token(pseudonym: Uint8Array): Buffer {
     if (this.#key === undefined) throw new TypeError('the export key was destroyed');
-    if (!(pseudonym instanceof Uint8Array)) throw new TypeError('pseudonym must be a Uint8Array');
+    assertBytes(pseudonym, 'pseudonym');
     return createHmac('sha256', this.#key).update(pseudonym).digest();
   }
 

@@ -1,6 +1,8 @@
+import { assertInteger } from '@blindpseudo/core';
+
 /** Maps with at most `limit` calls in flight; results in input order. */
 export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
+  assertInteger(limit, 'limit', 1, Number.MAX_SAFE_INTEGER);
   const results = new Array<R>(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {

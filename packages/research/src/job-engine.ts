@@ -9,6 +9,7 @@ import { open } from 'node:fs/promises';
 import { ResearchError, ResearchErrorCodes, throwIfAborted } from './errors.js';
 import { type RawRecord, type RecordFormat, formatFromPath, readRecords } from './records.js';
 import { type RowShape, missingColumns, rowShape } from './rows.js';
+import { optionalInteger } from '@blindpseudo/core';
 
 /** One input file of a job. */
 export interface JobInput {
@@ -156,7 +157,5 @@ export async function runBatches(
 
 /** Checks a batch size option. */
 export function batchSizeOf(value: number | undefined): number {
-  const batchSize = value ?? 1000;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
-  return batchSize;
+  return optionalInteger(value, 'batchSize', 1, Number.MAX_SAFE_INTEGER, 1000);
 }

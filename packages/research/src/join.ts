@@ -33,6 +33,7 @@ import { failureOf } from './pool-messages.js';
 import type { JobProgress } from './progress.js';
 import type { RawRecord, RecordFormat } from './records.js';
 import type { Row, RowShape } from './rows.js';
+import { assertNonEmptyString } from '@blindpseudo/core';
 
 export interface JoinSource {
   /** The source's name in the output (`sources.<name>`). */
@@ -120,7 +121,7 @@ function checkSources(sources: readonly JoinSource[]): void {
     if (!NAME.test(s.name)) throw new RangeError('source names are 1 to 64 letters, digits, _ . -');
     if (names.has(s.name)) throw new RangeError(`source ${s.name} is given twice`);
     names.add(s.name);
-    if (typeof s.keyColumn !== 'string' || s.keyColumn === '') throw new TypeError('every source needs a keyColumn');
+    assertNonEmptyString(s.keyColumn, `the keyColumn of source ${s.name}`);
   }
 }
 

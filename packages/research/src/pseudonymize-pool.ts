@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { ResearchError, ResearchErrorCodes } from './errors.js';
 import type { MultiplierChoice } from './multiplier.js';
 import type { ItemOutcome, PseudonymizeTask, TaskResult, WorkerInit } from './pool-messages.js';
+import { assertInteger } from '@blindpseudo/core';
 
 export interface PseudonymizePoolOptions {
   baseUrls: string | readonly string[];
@@ -45,8 +46,7 @@ function startWorker(workerData: WorkerInit): Worker {
 }
 
 function positiveInteger(value: number, label: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${label} must be a positive integer`);
-  return value;
+  return assertInteger(value, label, 1, Number.MAX_SAFE_INTEGER);
 }
 
 export class PseudonymizePool {

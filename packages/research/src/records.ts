@@ -12,6 +12,7 @@
  * the next record. Memory per record is bounded by `maxRecordBytes`.
  */
 import { createReadStream } from 'node:fs';
+import { assertInteger } from '@blindpseudo/core';
 
 export type RecordFormat = 'csv' | 'ndjson';
 
@@ -92,7 +93,7 @@ class RecordBuffer {
   overflow = false;
 
   constructor(max: number) {
-    if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('maxRecordBytes must be a positive integer');
+    assertInteger(max, 'maxRecordBytes', 1, Number.MAX_SAFE_INTEGER);
     this.#max = max;
   }
 

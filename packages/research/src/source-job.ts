@@ -32,6 +32,7 @@ import type { JobProgress } from './progress.js';
 import { PseudonymizePool } from './pseudonymize-pool.js';
 import { type RawRecord, type RecordFormat, csvRecord } from './records.js';
 import type { Row, RowShape } from './rows.js';
+import { assertNonEmptyString } from '@blindpseudo/core';
 
 /** Identifiers are SSINs, pseudonymised for the research domain by a pool of worker threads. */
 export interface SsinIdentifiers {
@@ -212,7 +213,7 @@ interface Prepared {
 async function prepare(options: SourceJobOptions): Promise<Prepared> {
   if (!Array.isArray(options.idColumns) || options.idColumns.length === 0)
     throw new TypeError('idColumns must name at least one column');
-  if (typeof options.domain !== 'string' || options.domain === '') throw new TypeError('domain is required');
+  assertNonEmptyString(options.domain, 'domain');
   const batchSize = batchSizeOf(options.batchSize);
   const input = await resolveInput({
     path: options.input,
