@@ -227,7 +227,7 @@ async function rotateTransitKey(ctx: CommandContext): Promise<void> {
   await withKeystore(ctx, values, async (domains) => {
     const kid = await domains.rotateTransitKey(key);
     ctx.stdout.write(
-      `domain ${key}: new active transit key ${kid} (a running service uses it after its restart; --server rotates at once)\n`,
+      `domain ${key}: new active transit key ${kid} (running instances issue with it within a second)\n`,
     );
   });
 }

@@ -1,0 +1,133 @@
+/**
+ * The service as several real processes on loopback: PostgreSQL, three instances and HAProxy
+ * (deploy/haproxy.cfg), all started and stopped here. Under steady client load (pseudonymize
+ * then identify, through HAProxy and the client SDK):
+ * - one instance killed with SIGKILL: no client operation fails; restarted, it rejoins;
+ * - the transit key rotated through the CLI: no operation fails, and every instance issues with
+ *   the new kid within seconds;
+ * - a principal revoked through one instance is refused by the others at their next request.
+ * Skipped with the reason where PostgreSQL or HAProxy is missing (a failure under CI=true).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { encodeValue, pointToJson } from '@blindpseudo/core';
+import { type LoadStats, runLoad } from '../../../test-support/cluster-load.ts';
+import {
+  ADMIN_GROUP,
+  CLUSTER_DOMAIN,
+  type ServiceCluster,
+  clusterMissing,
+  startServiceCluster,
+} from '../../../test-support/service-cluster.ts';
+
+const kidOf = (transitInfo: string): string =>
+  (JSON.parse(Buffer.from(transitInfo.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
+
+/** Retries `check` until it holds; fails after `seconds` (a bound for a broken cluster, not a timing). */
+async function eventually(seconds: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`not true within ${seconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function post(url: string, token: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Starts load in the background; `finish()` stops it and gives the counts. */
+function backgroundLoad(svc: ServiceCluster, token: string): { finish(): Promise<LoadStats> } {
+  const controller = new AbortController();
+  const done = runLoad({
+    baseUrls: [svc.url],
+    token,
+    domain: CLUSTER_DOMAIN,
+    concurrency: 3,
+    ratePerSecond: 30,
+    signal: controller.signal,
+  });
+  return {
+    finish: async () => {
+      controller.abort();
+      return done;
+    },
+  };
+}
+
+describe('three instances on PostgreSQL behind HAProxy', { skip: clusterMissing() }, () => {
+  let svc: ServiceCluster;
+  let token: string;
+  before(async () => {
+    svc = await startServiceCluster({ instances: 3 });
+    token = await svc.token('loader');
+  });
+  after(async () => svc?.stop());
+
+  it('an instance killed with SIGKILL under load: no operation fails; restarted, it rejoins', async () => {
+    const load = backgroundLoad(svc, token);
+    await sleep(2000);
+    const victim = svc.instances[1]!;
+    await victim.kill('SIGKILL');
+    await sleep(3000);
+    await victim.start();
+    await eventually(20, async () => (await svc.haproxyStatus())[victim.name] === 'UP');
+    await sleep(2000);
+    const stats = await load.finish();
+    assert.deepEqual(stats.errors, []);
+    assert.equal(stats.failedOperations, 0);
+    assert.ok(stats.operations > 20, `${stats.operations} operations`);
+    const status = await svc.haproxyStatus();
+    assert.deepEqual(Object.values(status), ['UP', 'UP', 'UP']);
+  });
+
+  it('the transit key rotated through the CLI under load: no operation fails, every instance issues with it', async () => {
+    const load = backgroundLoad(svc, token);
+    await sleep(1500);
+    const rotated = await svc.cli(['domain', 'rotate-transit-key', CLUSTER_DOMAIN]);
+    assert.equal(rotated.code, 0, rotated.err);
+    const kid = /new active transit key (\S+)/.exec(rotated.out)?.[1];
+    assert.ok(kid !== undefined, rotated.out);
+    for (const instance of svc.instances) {
+      await eventually(5, async () => {
+        const answer = await post(`${instance.url}/domains/${CLUSTER_DOMAIN}/pseudonymize`, token, {
+          id: 'kid-check',
+          crv: 'P-521',
+          ...PROBE_POINT,
+        });
+        return answer.status === 200 && kidOf((answer.body as { transitInfo: string }).transitInfo) === kid;
+      });
+    }
+    await sleep(1500);
+    const stats = await load.finish();
+    assert.deepEqual(stats.errors, []);
+    assert.equal(stats.failedOperations, 0);
+    assert.ok(stats.operations > 10, `${stats.operations} operations`);
+  });
+
+  it('a principal revoked through one instance is refused by the others at their next request', async () => {
+    const victim = await svc.token('to-be-revoked');
+    const probe = (url: string, t: string) =>
+      post(`${url}/domains/${CLUSTER_DOMAIN}/pseudonymize`, t, { id: 'revocation', crv: 'P-521', ...PROBE_POINT });
+    for (const instance of svc.instances) assert.equal((await probe(instance.url, victim)).status, 200);
+    const admin = await svc.token('operator', [ADMIN_GROUP]);
+    const origin = svc.instances[0]!.url.replace(/\/pseudo\/v1$/, '');
+    const revoked = await post(`${origin}/admin/v1/principals/revoke`, admin, { id: 'to-be-revoked' });
+    assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+    for (const instance of svc.instances.slice(1)) {
+      const refused = await probe(instance.url, victim);
+      assert.equal(refused.status, 401, JSON.stringify(refused.body));
+    }
+    assert.equal((await probe(svc.instances[1]!.url, token)).status, 200, 'others still served');
+  });
+});
+
+/** A valid P-521 point: the service answers it like any blinded value. */
+const PROBE_POINT = pointToJson(encodeValue('probe'));
