@@ -76,3 +76,19 @@ export function createSoftHsmToken(label = `bp-${randomBytes(6).toString('hex')}
   });
   return Object.freeze({ label, pin, module: SOFTHSM2_MODULE, conf: process.env.SOFTHSM2_CONF as string });
 }
+
+/**
+ * Runs a test file's tests with every test service on a SoftHSM2 token (the pkcs11 key store):
+ * `await onSoftHsm('conformance', () => import('./conformance.test.ts'))`. Without softhsm2 one
+ * skipped test says why (under CI=true it fails).
+ */
+export async function onSoftHsm(name: string, load: () => Promise<unknown>): Promise<void> {
+  const skip = skipWithoutSoftHsm();
+  if (skip !== false) {
+    const { it } = await import('node:test');
+    it(`${name} with the pkcs11 key store`, { skip }, () => undefined);
+    return;
+  }
+  process.env.BLINDPSEUDO_TEST_KEY_STORE = 'pkcs11';
+  await load();
+}
