@@ -2,17 +2,20 @@
  * The service on the pkcs11 key store with a real SoftHSM2 token: migrate-to-hsm keeps every
  * pseudonym and leaves no key in clear in the database, the data directory, the token directory
  * or the logs; a lost token answers 503 and makes /readyz not ready, then the service recovers by
- * itself, with every answered request audited; two instances share one token.
+ * itself, with every answered request audited; two instances share one token, in one process
+ * and as `serve --workers 2` processes.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { bigintToBytes, bigintToMinimalBytes, decodeValueText } from '@blindpseudo/core';
+import { startCluster } from '../src/cluster.js';
 import { migrateToHsm } from '../src/keystore/migrate-to-hsm.js';
 import { readProtection } from '../src/keystore/pkcs11-objects.js';
-import { startTestService } from '../src/testing.js';
+import { type TestService, startTestService } from '../src/testing.js';
 import { createSoftHsmToken, skipWithoutSoftHsm, softHsmTokenDir } from '../src/testing-softhsm.js';
 import { atRest, call, identify, makeOwner, ownerTransitKeys, pseudonymize, storedSoftwareScalar } from './helpers.js';
 
@@ -176,6 +179,46 @@ describe('pkcs11 key store in the service', { skip }, () => {
     } finally {
       await first.close();
       await second.close();
+    }
+  });
+
+  it('serve --workers 2: separate processes on one token give the same pseudonyms', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blindpseudo-hsm-workers-'));
+    const token = createSoftHsmToken();
+    writeFileSync(join(dir, 'token.pin'), token.pin, { mode: 0o600 });
+    const owner = await makeOwner('workers');
+    const keyStore = { kind: 'pkcs11', module: token.module, tokenLabel: token.label, pin: { file: 'token.pin' } };
+    const config = {
+      listen: { host: '127.0.0.1', port: 0 },
+      storage: { file: 'service.db' },
+      keyStore,
+      logLevel: 'warn',
+      auth: { mode: 'development', development: { unauthenticatedPrincipal: { principal: 'worker-test' } } },
+      domains: [{ key: 'hsmw_v1', owners: [owner.owner], accessRule: { pseudonymize: ['*'], readSecretKeys: ['*'] } }],
+    };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    const running = await startCluster({
+      configFile: join(dir, 'config.json'),
+      cwd: dir,
+      overrides: {},
+      workers: 2,
+      env: {},
+      log: () => undefined,
+      handleSignals: false,
+    });
+    try {
+      const service = { baseUrl: `${running.address}/pseudo/v1` } as TestService;
+      const xs = await Promise.all(
+        Array.from(
+          { length: 12 },
+          async () =>
+            (await atRest(service, 'hsmw_v1', owner.privateKey, await pseudonymize(service, 'hsmw_v1', SSINS[0]!))).x,
+        ),
+      );
+      assert.equal(new Set(xs).size, 1, 'one pseudonym at rest, whichever worker answered');
+      assert.equal(running.pids().length, 2);
+    } finally {
+      await running.close();
     }
   });
 });
