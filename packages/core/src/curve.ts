@@ -9,11 +9,12 @@
  * P-521 has cofactor 1, so every point on the curve other than infinity has order n.
  */
 import { mod, pow } from '@noble/curves/abstract/modular.js';
-import { p521 } from '@noble/curves/nist.js';
 import { assertBigint } from './assert.js';
 import { ErrorCodes, PseudoError } from './errors.js';
+import { P521Point, reduceModP } from './p521-field.js';
 
-const NoblePoint = p521.Point;
+// noble's point arithmetic over a field with the Mersenne reduction (p521-field.ts).
+const NoblePoint = P521Point;
 const CURVE = NoblePoint.CURVE();
 
 /** Field prime p = 2^521 − 1. */
@@ -44,13 +45,6 @@ export function isSquare(v: bigint): boolean {
   return r === 0n || pow(r, (P - 1n) / 2n, P) === 1n;
 }
 
-/** v mod p for 0 ≤ v < 2^1042, by p = 2^521 − 1's shape (a Mersenne prime): no division. */
-function reduceP(v: bigint): bigint {
-  let r = (v & P) + (v >> 521n);
-  r = (r & P) + (r >> 521n);
-  return r >= P ? r - P : r;
-}
-
 /**
  * A square root of `v` mod p, or undefined if there is none. p ≡ 3 mod 4, so the root is
  * v^((p+1)/4) = v^(2^519): 519 squarings with the Mersenne reduction, about half the work of the
@@ -61,8 +55,8 @@ function reduceP(v: bigint): bigint {
 export function sqrtModP(v: bigint): bigint | undefined {
   const r = mod(v, P);
   let root = r;
-  for (let i = 0; i < 519; i++) root = reduceP(root * root);
-  return reduceP(root * root) === r ? root : undefined;
+  for (let i = 0; i < 519; i++) root = reduceModP(root * root);
+  return reduceModP(root * root) === r ? root : undefined;
 }
 
 function invalid(why: string): never {
