@@ -30,11 +30,6 @@ export interface LoadOptions {
   signal: AbortSignal;
 }
 
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 /** Runs until `signal` aborts; resolves with the counts. */
 export async function runLoad(options: LoadOptions): Promise<LoadStats> {
   const multiplier = loadNativeMultiplier();
