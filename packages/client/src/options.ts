@@ -4,20 +4,20 @@
  * `RangeError` naming the option.
  */
 import {
+  type CacheOption,
   type EncodeOptions,
   type PointSearch,
   type ScalarMultiplier,
   assertString,
   nobleMultiplier,
+  cacheEntries,
   optionalInteger,
   searchPoint,
 } from '@blindpseudo/core';
 import type { FetchFunction, TokenProvider, TransportOptions } from './transport.js';
 
-export interface ClientCacheOptions {
-  /** Entries per cache (transits of values; values of transits). Default 10,000. */
-  maxEntries?: number;
-}
+/** Entries per cache (transits of values; values of transits). Default 10,000. */
+export type ClientCacheOptions = Exclude<CacheOption, boolean>;
 
 export interface ClientOptions {
   /** One or more service base URLs such as `https://host/pseudo/v1`, tried in this order. */
@@ -94,7 +94,6 @@ const DEFAULTS = {
   retryMaxDelayMs: 10_000,
   failoverCooldownMs: 30_000,
   concurrency: 4,
-  maxEntries: 10_000,
   domainTtlMs: 3_600_000,
 };
 
@@ -151,17 +150,7 @@ export function readClientOptions(options: ClientOptions): ClientSettings {
     throw new TypeError('baseUrls must be a URL or a non-empty array of URLs');
   checkFunctions(options);
   const transport = readTransportOptions(options, urls);
-  const cache = options.cache ?? true;
-  const maxEntries =
-    cache === false
-      ? 0
-      : optionalInteger(
-          cache === true ? undefined : cache.maxEntries,
-          'cache.maxEntries',
-          0,
-          10_000_000,
-          DEFAULTS.maxEntries,
-        );
+  const maxEntries = cacheEntries(options.cache, 'cache');
   return {
     transport,
     concurrency: optionalInteger(options.concurrency, 'concurrency', 1, 64, DEFAULTS.concurrency),

@@ -47,21 +47,14 @@ export interface DomainDocumentJson {
   readonly transitPolicy?: TransitPolicy;
 }
 
-/** What the service knows of a domain, for {@link buildDomainDocument}. */
-export interface DomainDocumentInput {
-  readonly domain: string;
-  readonly desc: string;
-  readonly audience: string;
-  readonly bufferSize: number;
-  readonly timeToLiveInTransit: string;
-  /** The sealed transit keys the reader may see (an empty list for non-owners). */
-  readonly secretKeys: readonly SealedSecretKey[];
-  /** The owners' JWKS URLs, in the owners' order (repeats are listed once). */
-  readonly jku: readonly string[];
-  /** The effective access rule. */
-  readonly accessRule: DomainAccessRule;
+/**
+ * What the service knows of a domain, for {@link buildDomainDocument}: the document's members but
+ * `crv`, with the reader's `secretKeys` (an empty list for non-owners), the owners' `jku` in their
+ * order (repeats are listed once), the effective `accessRule` and the whole transit policy.
+ */
+export type DomainDocumentInput = Omit<DomainDocumentJson, 'crv' | 'transitPolicy'> & {
   readonly transitPolicy: TransitPolicy;
-}
+};
 
 /** The domain document to send: every member in the protocol's order, frozen. */
 export function buildDomainDocument(input: DomainDocumentInput): DomainDocumentJson {

@@ -5,7 +5,18 @@
  * It keeps what the protocol asks callers to reuse: a value's pseudonym in transit (client) and a
  * pseudonym at rest's transit (owner), until {@link TRANSIT_REUSE_MARGIN_SECONDS} before `exp`.
  */
+import { optionalInteger } from './assert.js';
 import { TRANSIT_REUSE_MARGIN_SECONDS } from './protocol.js';
+
+/** A cache option as the client and the owner take it: on (default), off, or `{maxEntries}`. */
+export type CacheOption = boolean | { maxEntries?: number };
+
+/** Entries per cache for a {@link CacheOption}: 0 when off, else `maxEntries` (default 10,000). */
+export function cacheEntries(option: CacheOption | undefined, label: string): number {
+  const cache = option ?? true;
+  if (cache === false) return 0;
+  return optionalInteger(cache === true ? undefined : cache.maxEntries, `${label}.maxEntries`, 0, 10_000_000, 10_000);
+}
 
 /** When a transit expiring at `exp` (seconds) stops being handed out again, in ms. */
 export const transitReuseUntilMs = (exp: number): number => (exp - TRANSIT_REUSE_MARGIN_SECONDS) * 1000;

@@ -121,7 +121,7 @@ export {
   rsaModulusBits,
   sealSecretKey,
 } from './secret-keys.js';
-export { ExpiringCache, transitReuseUntilMs } from './expiring-cache.js';
+export { type CacheOption, ExpiringCache, cacheEntries, transitReuseUntilMs } from './expiring-cache.js';
 export {
   type FormatOptions,
   type PseudonymInTransit,

@@ -16,16 +16,21 @@
  * asked for (and then only among the instances that share the replay store).
  */
 import {
+  type CacheOption,
   ExpiringCache,
   type OpenedTransitInfo,
   type PseudonymInTransit,
   type ScalarMultiplier,
+  assertBoolean,
+  assertFunction,
   assertNonEmptyString,
+  assertString,
   invertScalar,
   issueTransit,
   multiplyScalars,
   nobleMultiplier,
   openTransit,
+  cacheEntries,
   optionalInteger,
   randomScalar,
   transitReuseUntilMs,
@@ -59,7 +64,7 @@ export interface OwnerOptions {
   /** Least time between two reloads caused by unknown kids, per domain, in ms. Default 60,000. */
   unknownKidReloadIntervalMs?: number;
   /** Reuse of transits made by {@link Owner.inTransit}; `false` turns it off. On by default. */
-  transitCache?: boolean | { maxEntries?: number };
+  transitCache?: CacheOption;
   /** Allowed clock skew for iat/exp, in seconds. Default 60. */
   clockSkewSeconds?: number;
   /**
@@ -164,17 +169,7 @@ export class Owner {
     });
     this.#multiplier = options.multiplier ?? nobleMultiplier;
     this.#replayStore = options.replayStore;
-    const cache = options.transitCache ?? true;
-    const maxEntries =
-      cache === false
-        ? 0
-        : optionalInteger(
-            cache === true ? undefined : cache.maxEntries,
-            'transitCache.maxEntries',
-            0,
-            10_000_000,
-            10_000,
-          );
+    const maxEntries = cacheEntries(options.transitCache, 'transitCache');
     this.#transits = new ExpiringCache(maxEntries, this.#now);
   }
 
@@ -188,11 +183,10 @@ export class Owner {
     ) {
       throw new TypeError('client must be a PseudonymisationClient');
     }
-    if (typeof options.jku !== 'string' || options.jku.length === 0)
-      throw new TypeError('jku must be a non-empty string');
+    assertNonEmptyString(options.jku, 'jku');
     if (!Array.isArray(options.keys) || options.keys.length === 0)
       throw new TypeError('keys must be a non-empty array');
-    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('now must be a function');
+    if (options.now !== undefined) assertFunction(options.now, 'now');
     if (options.multiplier !== undefined && typeof options.multiplier?.multiply !== 'function') {
       throw new TypeError('multiplier must be a ScalarMultiplier');
     }
@@ -232,10 +226,8 @@ export class Owner {
   async atRest(transit: TransitInput, options: AtRestOptions): Promise<PseudonymAtRest> {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     assertNonEmptyString(options.domain, 'options.domain');
-    if (options.subject !== undefined && typeof options.subject !== 'string')
-      throw new TypeError('subject must be a string');
-    if (options.singleUse !== undefined && typeof options.singleUse !== 'boolean')
-      throw new TypeError('singleUse must be a boolean');
+    if (options.subject !== undefined) assertString(options.subject, 'subject');
+    if (options.singleUse !== undefined) assertBoolean(options.singleUse, 'singleUse');
     if (options.singleUse === true && this.#replayStore === undefined)
       throw new TypeError('singleUse needs a replayStore in the owner options');
     const pseudonym = toPseudonymInTransit(transit);
@@ -269,8 +261,7 @@ export class Owner {
   async inTransit(atRest: PseudonymAtRest, options: InTransitOptions = {}): Promise<PseudonymInTransitResult> {
     if (!(atRest instanceof PseudonymAtRest)) throw new TypeError('atRest must be a PseudonymAtRest');
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-    if (options.subject !== undefined && typeof options.subject !== 'string')
-      throw new TypeError('subject must be a string');
+    if (options.subject !== undefined) assertString(options.subject, 'subject');
     if (options.claims !== undefined && (typeof options.claims !== 'object' || options.claims === null)) {
       throw new TypeError('claims must be an object');
     }
