@@ -1,9 +1,11 @@
 /**
  * An output file that grows by batches: each batch is appended and synced, and only then counted
  * as committed (by the caller's checkpoint). On resume the file is cut back to its committed
- * length, so rows written after the last checkpoint are never duplicated.
+ * length, so rows written after the last checkpoint are never duplicated. A file named `….gz`
+ * grows by one gzip member per append, so its committed length is always a member boundary.
  */
 import { type FileHandle, open } from 'node:fs/promises';
+import { gzipMember, isGzipped } from './compressed.js';
 
 export class CommittedFile {
   readonly path: string;
@@ -36,9 +38,10 @@ export class CommittedFile {
     return this.#length;
   }
 
+  /** Appends text (as one gzip member when the file's name ends in `.gz`). */
   async append(text: string): Promise<void> {
     if (text === '') return;
-    const bytes = Buffer.from(text, 'utf8');
+    const bytes = isGzipped(this.path) ? gzipMember(text) : Buffer.from(text, 'utf8');
     let done = 0;
     while (done < bytes.length) {
       // 'a+' appends at the end whatever the position argument says.

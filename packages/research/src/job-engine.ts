@@ -5,7 +5,7 @@
  * anything is written: its CSV delimiter (detected per file unless given) and the header's
  * columns, so that a wrong command fails before it leaves any file behind.
  */
-import { open } from 'node:fs/promises';
+import { readBytes } from './compressed.js';
 import { ResearchError, ResearchErrorCodes, throwIfAborted } from './errors.js';
 import { type RawRecord, type RecordFormat, formatFromPath, readRecords } from './records.js';
 import { type RowShape, missingColumns, rowShape } from './rows.js';
@@ -57,15 +57,17 @@ function countDelimiters(text: string): Map<string, number> {
 
 /** The delimiter of a CSV file's header line: the candidate found most often in it (`,` if none). */
 export async function detectDelimiter(path: string): Promise<string> {
-  const handle = await open(path, 'r');
-  let text: string;
-  try {
-    const buffer = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
-    text = buffer.toString('utf8', 0, bytesRead).replace(/^\uFEFF/, '');
-  } finally {
-    await handle.close();
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of readBytes(path, 0)) {
+    chunks.push(chunk);
+    length += chunk.length;
+    if (length >= SNIFF_BYTES) break;
   }
+  const text = Buffer.concat(chunks)
+    .subarray(0, SNIFF_BYTES)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   let best = ',';
   let bestCount = 0;
   for (const [delimiter, n] of countDelimiters(text)) {

@@ -21,6 +21,7 @@ import { join as joinPath } from 'node:path';
 import type { Owner } from '@blindpseudo/owner';
 import { jobFingerprint } from './checkpoint.js';
 import { CommittedFile } from './committed-file.js';
+import { isGzipped } from './compressed.js';
 import { mapBounded } from './concurrency.js';
 import { ResearchError, ResearchErrorCodes } from './errors.js';
 import { type InputPosition, type JobInput, batchSizeOf, readHeader, resolveInput, runBatches } from './job-engine.js';
@@ -301,11 +302,13 @@ async function prepareJoin(options: JoinOptions) {
   await refuseToOverwrite(outputs, options.overwrite);
   const sizes = await Promise.all(sources.map(async (s) => (await stat(s.path)).size));
   const fresh = options.restart === true || !(await exists(joinPath(workDir, 'join.db')));
-  return { format, sources, workDir, outputs, job, fresh, totalBytes: sizes.reduce((a, b) => a + b, 0) };
+  // A gzipped source's positions count decompressed bytes: its size gives no percentage.
+  const totalBytes = sources.some((s) => isGzipped(s.path)) ? undefined : sizes.reduce((a, b) => a + b, 0);
+  return { format, sources, workDir, outputs, job, fresh, totalBytes };
 }
 
 /** Reports progress: rows while loading, people while writing. */
-function reporter(options: JoinOptions, all: readonly SourceProgress[], totalBytes: number) {
+function reporter(options: JoinOptions, all: readonly SourceProgress[], totalBytes: number | undefined) {
   const sum = (f: (p: SourceProgress) => number): number => all.reduce((n, p) => n + f(p), 0);
   const rowsAtStart = sum((p) => p.rows);
   const bytesAtStart = sum((p) => p.offset);

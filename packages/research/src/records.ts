@@ -7,11 +7,13 @@
  *   inside quoted fields. A UTF-8 byte order mark at the start is skipped; blank lines are skipped.
  * - NDJSON: one JSON object per line (LF or CRLF); blank lines are skipped.
  *
+ * A file named `….gz` is read decompressed (see compressed.ts).
+ *
  * Scanning bytes is safe for UTF-8: no byte of a multi-byte character is ASCII. A malformed or
  * too long record is reported as a record with an `error` (and no contents): parsing goes on at
  * the next record. Memory per record is bounded by `maxRecordBytes`.
  */
-import { createReadStream } from 'node:fs';
+import { readBytes, withoutGz } from './compressed.js';
 import { assertInteger } from '@blindpseudo/core';
 
 export type RecordFormat = 'csv' | 'ndjson';
@@ -62,19 +64,14 @@ const enum State {
 /** The records of a file, from `start`, read on demand (at most one chunk ahead). */
 export async function* readRecords(path: string, options: ReadRecordsOptions): AsyncGenerator<RawRecord> {
   const start = options.start ?? 0;
-  const stream = createReadStream(path, { start, highWaterMark: 64 * 1024 });
-  try {
-    const parser =
-      options.format === 'csv'
-        ? new CsvParser(options, start)
-        : new NdjsonParser(options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, start, options.line ?? 1);
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      for (const record of parser.push(chunk)) yield record;
-    }
-    for (const record of parser.end()) yield record;
-  } finally {
-    stream.destroy();
+  const parser =
+    options.format === 'csv'
+      ? new CsvParser(options, start)
+      : new NdjsonParser(options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, start, options.line ?? 1);
+  for await (const chunk of readBytes(path, start)) {
+    for (const record of parser.push(chunk)) yield record;
   }
+  for (const record of parser.end()) yield record;
 }
 
 function delimiterByte(delimiter: string | undefined): number {
@@ -364,7 +361,7 @@ export function csvRecord(fields: readonly string[], delimiter = ','): string {
   return `${fields.map((f) => csvField(f, delimiter)).join(delimiter)}\r\n`;
 }
 
-/** The format a file name suggests: `.ndjson` / `.jsonl` → ndjson, otherwise csv. */
+/** The format a file name suggests: `.ndjson` / `.jsonl` (optionally `.gz`) → ndjson, otherwise csv. */
 export function formatFromPath(path: string): RecordFormat {
-  return /\.(ndjson|jsonl)$/i.test(path) ? 'ndjson' : 'csv';
+  return /\.(ndjson|jsonl)$/i.test(withoutGz(path)) ? 'ndjson' : 'csv';
 }

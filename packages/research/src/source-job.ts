@@ -21,6 +21,7 @@ import { formatPseudonymInTransit, normalizeSsin } from '@blindpseudo/client';
 import { type Owner, PseudonymAtRest } from '@blindpseudo/owner';
 import { type Checkpoint, jobFingerprint, readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { CommittedFile } from './committed-file.js';
+import { isGzipped } from './compressed.js';
 import { mapBounded } from './concurrency.js';
 import { ResearchError, ResearchErrorCodes, throwIfAborted } from './errors.js';
 import { type InputPosition, type JobInput, batchSizeOf, readHeader, resolveInput, runBatches } from './job-engine.js';
@@ -261,7 +262,8 @@ function resumePosition(checkpoint: Checkpoint, start: InputPosition): InputPosi
 export async function runSourceJob(options: SourceJobOptions): Promise<SourceJobSummary> {
   const started = Date.now();
   const { input, start, job, checkpointPath, checkpoint, batchSize } = await prepare(options);
-  const { size: totalBytes } = await stat(options.input);
+  // A gzipped input's positions count decompressed bytes: its size gives no percentage.
+  const totalBytes = isGzipped(options.input) ? undefined : (await stat(options.input)).size;
   const fresh = checkpoint === undefined;
   const { output, rejects } = await openOutputs(options, checkpoint);
   const service = identifierService(options);

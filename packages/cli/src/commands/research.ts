@@ -36,8 +36,8 @@ export const usage = `blindpseudo research pseudonymise --service URL --domain R
 blindpseudo research convert --service URL --from DOMAIN --domain RESEARCH --id COLUMN --in FILE --out FILE
                              --jku URL --owner-key FILE [--owner-kid KID] [--owner-scalar FILE]
   Sources: CSV (header row) or NDJSON in, the same rows out with each --id column (repeatable)
-  replaced by a pseudonym in transit of RESEARCH (about 15x the input's size: OUT ending in .gz is
-  not offered; compress the file for transport). [--rejects FILE] (default OUT.rejects.ndjson)
+  replaced by a pseudonym in transit of RESEARCH (about 15x the input's size; an OUT named .gz is
+  gzipped, and join reads it as it is). [--rejects FILE] (default OUT.rejects.ndjson)
   [--format csv|ndjson] (input; default from its name) [--delimiter C] (default: detected from the
   header: , ; tab |) [--batch 1000] [--max-row-bytes 1048576] [--restart] [--force]
   pseudonymise (or pseudonymize): [--workers N] [--multiplier auto|native|noble]; convert: [--concurrency 16].
