@@ -5,6 +5,7 @@
  * file paths are resolved against the config file's directory.
  */
 import { readFileSync } from 'node:fs';
+import { HTTP_URL_RULE, parseHttpUrl } from '@blindpseudo/core';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { type CallerCredential, ROLES, type Role } from './care-professionals.js';
 
@@ -63,13 +64,7 @@ function string(v: unknown, path: string): string {
 
 function httpUrl(v: unknown, path: string): string {
   const text = string(v, path);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new PartyConfigError(path, 'must be an absolute URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new PartyConfigError(path, 'must be an http(s) URL');
+  if (parseHttpUrl(text) === undefined) throw new PartyConfigError(path, HTTP_URL_RULE);
   return text.replace(/\/+$/, '');
 }
 

@@ -9,7 +9,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type CommandContext, UsageError } from './context.js';
+import type { CommandContext } from './context.js';
+import { AdminApiError, UsageError } from './errors.js';
+import { HTTP_URL_RULE, parseHttpUrl } from '@blindpseudo/core';
 
 export const TOKEN_ENV = 'BLINDPSEUDO_TOKEN';
 const TIMEOUT_MS = 30_000;
@@ -23,16 +25,6 @@ export const REMOTE_OPTIONS = {
 export const REMOTE_USAGE = `  With --server URL [--token-file FILE] they call the admin API of a running service instead
   (the access token from FILE or the environment variable ${TOKEN_ENV}; its principal needs the
   admin role): the change takes effect at once.`;
-
-/** The service refused an admin call, or could not be reached (exit code 1). */
-export class AdminApiError extends Error {
-  readonly status: number | undefined;
-  constructor(message: string, status?: number) {
-    super(message);
-    this.name = 'AdminApiError';
-    this.status = status;
-  }
-}
 
 export interface RemoteDomainKey {
   readonly kid: string;
@@ -76,13 +68,8 @@ export interface RemotePrincipal {
 }
 
 function serverUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError('--server must be an absolute URL, e.g. https://pseudo.example.org');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('--server must be an http(s) URL');
+  const url = parseHttpUrl(text);
+  if (url === undefined) throw new UsageError(`--server ${HTTP_URL_RULE}, e.g. https://pseudo.example.org`);
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '')
     throw new UsageError('--server takes the service base URL only (no query, fragment or credentials)');
   return url;

@@ -1,5 +1,8 @@
 /** What every command receives: its arguments, where to write, and its environment. */
 import { resolve } from 'node:path';
+import { UsageError } from './errors.js';
+
+export { UsageError } from './errors.js';
 
 export interface Output {
   write(text: string): unknown;
@@ -11,14 +14,6 @@ export interface CommandContext {
   readonly stderr: Output;
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
-}
-
-/** Wrong usage of the command line (exit code 2, with the usage text). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
 }
 
 export const DEFAULT_DIR = '.data';

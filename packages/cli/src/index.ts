@@ -3,28 +3,20 @@
  * that prints errors and chooses the exit code (0 ok, 1 failure, 2 wrong usage). Commands never
  * call process.exit.
  */
-import {
-  AdministrationError,
-  ConfigError,
-  DomainConflictError,
-  KeyStoreUnavailableError,
-  MasterKeyError,
-  OwnerJwksError,
-  UnknownDomainError,
-} from '@blindpseudo/server';
-import { AdminApiError } from './admin-client.js';
+import { CodedError } from '@blindpseudo/core';
 import { access, usage as accessUsage } from './commands/access.js';
-import { AuditTamperedError, audit, usage as auditUsage } from './commands/audit.js';
+import { audit, usage as auditUsage } from './commands/audit.js';
 import { domain, usage as domainUsage } from './commands/domain.js';
 import { init, usage as initUsage } from './commands/init.js';
 import { keys, usage as keysUsage } from './commands/keys.js';
 import { principal, usage as principalUsage } from './commands/principal.js';
 import { research, usage as researchUsage } from './commands/research.js';
 import { serve, usage as serveUsage } from './commands/serve.js';
-import { type CommandContext, type Output, UsageError } from './context.js';
-import { ResearchError } from '@blindpseudo/research';
+import type { CommandContext, Output } from './context.js';
+import { CliErrorCodes, UsageError } from './errors.js';
 
-export { UsageError, type CommandContext, type Output } from './context.js';
+export type { CommandContext, Output } from './context.js';
+export { AdminApiError, AuditTamperedError, CliErrorCodes, UsageError, type CliErrorCode } from './errors.js';
 
 const COMMANDS: Record<string, (ctx: CommandContext) => Promise<void>> = {
   init,
@@ -56,20 +48,6 @@ ${researchUsage}
 ${keysUsage}
 `;
 
-/** Errors whose message is the whole story (no stack trace needed). */
-const EXPECTED_ERRORS = [
-  ConfigError,
-  MasterKeyError,
-  KeyStoreUnavailableError,
-  OwnerJwksError,
-  DomainConflictError,
-  UnknownDomainError,
-  AdministrationError,
-  AdminApiError,
-  AuditTamperedError,
-  ResearchError,
-];
-
 export interface MainOptions {
   stdout?: Output;
   stderr?: Output;
@@ -92,13 +70,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     await command({ args, stdout, stderr, cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env });
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
+    // Every expected error, of any package, is a CodedError whose message is the whole story.
+    if (err instanceof CodedError) {
+      if (err.code !== CliErrorCodes.USAGE) {
+        stderr.write(`blindpseudo: ${err.message}\n`);
+        return 1;
+      }
       stderr.write(`blindpseudo: ${err.message}\n\n${USAGE}`);
       return 2;
-    }
-    if (EXPECTED_ERRORS.some((E) => err instanceof E)) {
-      stderr.write(`blindpseudo: ${(err as Error).message}\n`);
-      return 1;
     }
     stderr.write(`blindpseudo: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;

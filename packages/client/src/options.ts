@@ -13,6 +13,8 @@ import {
   cacheEntries,
   optionalInteger,
   searchPoint,
+  HTTP_URL_RULE,
+  parseHttpUrl,
 } from '@blindpseudo/core';
 import type { FetchFunction, TokenProvider, TransportOptions } from './transport.js';
 
@@ -104,13 +106,7 @@ export function assertDomainKey(key: unknown, label = 'domainKey'): asserts key 
 
 function normaliseBaseUrl(url: unknown): string {
   const text = assertString(url, 'base URL');
-  let parsed: URL;
-  try {
-    parsed = new URL(text);
-  } catch {
-    throw new TypeError('base URL must be an absolute URL');
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new TypeError('base URL must be http(s)');
+  if (parseHttpUrl(text) === undefined) throw new TypeError(`base URL ${HTTP_URL_RULE}`);
   return text.replace(/\/+$/, '');
 }
 

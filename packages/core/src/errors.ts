@@ -57,17 +57,38 @@ export const ErrorCodes = {
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 /**
- * The one base class of every error blindpseudo's packages throw for bad data: a stable `code`
- * (`ERR_…`) to switch on, and a message without values, points, scalars or key material. Each
- * package narrows the code to its own list (core: {@link PseudoError}).
+ * How an error is answered where it reaches HTTP: the status and the name of the RFC 9457
+ * problem type (`urn:problem-type:belgif:<type>`), with the response headers that go with it
+ * (`WWW-Authenticate`, `Retry-After`). An error without one is bad input: 400 `badRequest`.
+ */
+export interface HttpProblem {
+  readonly status: number;
+  readonly type: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface CodedErrorOptions {
+  readonly cause?: unknown;
+  /** How the error is answered over HTTP, when it is not bad input (400). */
+  readonly http?: HttpProblem;
+}
+
+/**
+ * The one base class of every expected error in blindpseudo's packages: a stable `code` (`ERR_…`)
+ * to switch on, a message without values, points, scalars or key material, and, where it reaches
+ * HTTP, its status and problem type ({@link HttpProblem}). Each package narrows the code to its own
+ * list (core: {@link PseudoError}).
  */
 export class CodedError<Code extends string = string> extends Error {
   readonly code: Code;
+  /** The problem answering this error over HTTP; undefined: bad input (400 badRequest). */
+  readonly http: HttpProblem | undefined;
 
-  constructor(code: Code, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: Code, message: string, options?: CodedErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
+    this.http = options?.http;
   }
 }
 

@@ -4,7 +4,15 @@
  * directions in one module each (see ARCHITECTURE.md). Named exports only: what the service, the
  * client, the owner and their users need; helpers stay private.
  */
-export { type ErrorCode, ErrorCodes, CodedError, PseudoError, isPseudoError } from './errors.js';
+export {
+  type CodedErrorOptions,
+  type ErrorCode,
+  type HttpProblem,
+  ErrorCodes,
+  CodedError,
+  PseudoError,
+  isPseudoError,
+} from './errors.js';
 export {
   assertBigint,
   assertBoolean,
@@ -141,3 +149,4 @@ export {
 export { parseDuration } from './duration.js';
 export { FIELD_KEY_BYTES, decryptField, encryptField, generateFieldKey } from './field-encryption.js';
 export { PROBLEM_MEDIA_TYPE, type Problem } from './problem.js';
+export { HTTP_URL_RULE, parseHttpUrl } from './http-url.js';

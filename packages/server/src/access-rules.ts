@@ -7,7 +7,7 @@
 import { ACCESS_RULE_OPERATIONS, type AccessRule, type AccessRuleOperation } from './config.js';
 import type { DomainRegistry } from './domains.js';
 import { type Principal, subjectMatches } from './principals.js';
-import { ProblemError } from './problems.js';
+import { ServiceError } from './errors.js';
 import type { Storage } from './storage/storage.js';
 
 export class AccessControl {
@@ -39,7 +39,10 @@ export class AccessControl {
   /** Throws 403 `missingPermission` unless the principal may call `operation` on the domain. */
   async require(principal: Principal, domainKey: string, operation: AccessRuleOperation): Promise<void> {
     if (!(await this.allows(principal, domainKey, operation))) {
-      throw new ProblemError('missingPermission', `${operation} on domain ${domainKey} is not granted to the caller`);
+      throw new ServiceError(
+        'ERR_SERVER_MISSING_PERMISSION',
+        `${operation} on domain ${domainKey} is not granted to the caller`,
+      );
     }
   }
 }

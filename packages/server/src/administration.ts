@@ -13,14 +13,7 @@ import {
 import { normaliseFingerprint } from './authentication.js';
 import { MAX_PRINCIPAL_ID_LENGTH } from './principals.js';
 import type { AccessGrant, Storage, StoredPrincipal } from './storage/storage.js';
-
-/** A wrong administration request (400 on the admin API, exit code 1 in the CLI). */
-export class AdministrationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AdministrationError';
-  }
-}
+import { AdministrationError } from './errors.js';
 
 function name(v: unknown, what: string): string {
   if (typeof v !== 'string' || v.length === 0 || v.length > MAX_PRINCIPAL_ID_LENGTH)

@@ -14,11 +14,12 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AccessControl } from './access-rules.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './authentication.js';
-import { ConfigError, type ServiceConfig } from './config.js';
+import type { ServiceConfig } from './config.js';
+import { ConfigError } from './errors.js';
 import { answerClientError } from './connection-errors.js';
 import { registerCors } from './cors.js';
 import { DEFAULT_DEFINITIONS_POLL_MS, DefinitionsSync } from './definitions-sync.js';
@@ -30,8 +31,9 @@ import { registerJsonBody } from './json-body.js';
 import { selectMultiplier } from './multipliers.js';
 import { Pseudonymisation } from './pseudonymisation.js';
 import { OwnerJwksRefresher } from './owner-jwks-refresh.js';
-import { PROBLEM_CONTENT_TYPE, ProblemError, problem, problemFromError } from './problems.js';
+import { PROBLEM_CONTENT_TYPE, problem, problemFromError } from './problems.js';
 import { registerCrossSiteRefusal } from './cross-site.js';
+import { requestIdOf } from './request-id.js';
 import { registerRequestSecurity } from './request-security.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
@@ -97,10 +99,14 @@ function outcomeOf(statusCode: number): RequestOutcome {
   return 'success';
 }
 
-function requestId(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const id = (body as { id?: unknown }).id;
-  return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : undefined;
+/** The one answer to every error of a request: its problem (problems.ts), logged without the request. */
+function answerProblem(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { problem: body, headers, serverFault } = problemFromError(err, requestIdOf(request.body));
+  if (serverFault) request.log.error({ err }, 'request failed');
+  else request.log.info({ problem: body.type, detail: body.detail }, 'request refused');
+  reply.headers(headers);
+  request.problemKind = body.type.slice(body.type.lastIndexOf(':') + 1);
+  return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 
 /** The operator console's pages and the admin routes that only it needs (traffic, audit search…). */
@@ -275,14 +281,7 @@ async function assemble(
   // JSON in UTF-8 only: other media types, charsets and encodings are refused with 415.
   registerJsonBody(app);
 
-  app.setErrorHandler((err, request, reply) => {
-    const { problem: body, serverFault } = problemFromError(err, requestId(request.body));
-    if (serverFault) request.log.error({ err }, 'request failed');
-    else request.log.info({ problem: body.type, detail: body.detail }, 'request refused');
-    if (err instanceof ProblemError) reply.headers(err.headers);
-    request.problemKind = body.type.slice(body.type.lastIndexOf(':') + 1);
-    return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
-  });
+  app.setErrorHandler(answerProblem);
   app.setNotFoundHandler((request, reply) => {
     request.problemKind = 'resourceNotFound';
     return reply

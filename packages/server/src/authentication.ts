@@ -16,16 +16,18 @@ import { readFile } from 'node:fs/promises';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import { type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
-import { type AuthConfig, ConfigError } from './config.js';
+import type { AuthConfig } from './config.js';
+import { ConfigError, ServiceError } from './errors.js';
 import { MAX_PRINCIPAL_ID_LENGTH, type Principal } from './principals.js';
-import { ProblemError } from './problems.js';
 import type { Storage } from './storage/storage.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 const MAX_TOKEN_LENGTH = 16 * 1024;
 
-function refuse(kind: 'noAccessToken' | 'invalidAccessToken' | 'expiredAccessToken', detail: string): never {
-  throw new ProblemError(kind, detail, { 'www-authenticate': 'Bearer' });
+type Refusal = 'ERR_SERVER_NO_ACCESS_TOKEN' | 'ERR_SERVER_INVALID_ACCESS_TOKEN' | 'ERR_SERVER_EXPIRED_ACCESS_TOKEN';
+
+function refuse(code: Refusal, detail: string): never {
+  throw new ServiceError(code, detail, { headers: { 'www-authenticate': 'Bearer' } });
 }
 
 function sameToken(a: string, b: string): boolean {
@@ -107,12 +109,12 @@ export class Authenticator {
     return warnings;
   }
 
-  /** The request's principal; throws a 401 {@link ProblemError}. */
+  /** The request's principal; throws a 401 {@link ServiceError}. */
   async authenticate(request: FastifyRequest): Promise<Principal> {
     const principal =
       (await this.#fromCertificate(request)) ?? (await this.#fromHeader(request)) ?? this.#unauthenticated();
     const stored = await this.#storage.getPrincipal(principal.id);
-    if (stored?.revokedAt !== undefined) refuse('invalidAccessToken', 'the principal is revoked');
+    if (stored?.revokedAt !== undefined) refuse('ERR_SERVER_INVALID_ACCESS_TOKEN', 'the principal is revoked');
     if (stored === undefined || stored.groups.length === 0) return principal;
     return Object.freeze({
       ...principal,
@@ -127,7 +129,7 @@ export class Authenticator {
     const cert = socket.getPeerCertificate();
     if (cert === null || typeof cert !== 'object' || cert.raw === undefined) return undefined;
     if (socket.authorized !== true)
-      refuse('invalidAccessToken', 'the client certificate is not issued by a trusted CA');
+      refuse('ERR_SERVER_INVALID_ACCESS_TOKEN', 'the client certificate is not issued by a trusted CA');
     const subject = cert.subject ?? {};
     const cn = Array.isArray(subject.CN) ? subject.CN[0] : subject.CN;
     const id =
@@ -136,11 +138,11 @@ export class Authenticator {
         : Object.entries(subject)
             .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
             .join(', ');
-    if (!validName(id)) refuse('invalidAccessToken', 'the client certificate names no principal');
+    if (!validName(id)) refuse('ERR_SERVER_INVALID_ACCESS_TOKEN', 'the client certificate names no principal');
     const ou = subject.OU === undefined ? [] : Array.isArray(subject.OU) ? subject.OU : [subject.OU];
     const fingerprint = normaliseFingerprint(cert.fingerprint256);
     if (await this.#storage.isCertificateRevoked(fingerprint))
-      refuse('invalidAccessToken', 'the client certificate is revoked');
+      refuse('ERR_SERVER_INVALID_ACCESS_TOKEN', 'the client certificate is revoked');
     return Object.freeze({
       id,
       groups: Object.freeze(ou.filter(validName)),
@@ -153,14 +155,14 @@ export class Authenticator {
     const header = request.headers.authorization;
     if (header === undefined) return undefined;
     const match = header.length <= MAX_TOKEN_LENGTH ? BEARER.exec(header) : null;
-    if (match === null) refuse('invalidAccessToken', 'the Authorization header must be "Bearer <token>"');
+    if (match === null) refuse('ERR_SERVER_INVALID_ACCESS_TOKEN', 'the Authorization header must be "Bearer <token>"');
     const token = match[1] as string;
     for (const t of this.#config.staticTokens) {
       if (sameToken(t.token, token))
         return Object.freeze({ id: t.principal, groups: t.groups, method: 'static-token' });
     }
     if (this.#keys === undefined || this.#config.jwt === undefined)
-      refuse('invalidAccessToken', 'the access token is not valid');
+      refuse('ERR_SERVER_INVALID_ACCESS_TOKEN', 'the access token is not valid');
     return this.#fromJwt(token, this.#keys, this.#config.jwt);
   }
 
@@ -176,18 +178,19 @@ export class Authenticator {
         requiredClaims: ['exp'],
       }));
     } catch (err) {
-      if (err instanceof errors.JWTExpired) refuse('expiredAccessToken', 'the access token has expired');
+      if (err instanceof errors.JWTExpired) refuse('ERR_SERVER_EXPIRED_ACCESS_TOKEN', 'the access token has expired');
       if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError))
-        throw new ProblemError('serviceUnavailable', "the token issuer's keys are not available");
-      refuse('invalidAccessToken', 'the access token is not valid');
+        throw new ServiceError('ERR_SERVER_UNAVAILABLE', "the token issuer's keys are not available");
+      refuse('ERR_SERVER_INVALID_ACCESS_TOKEN', 'the access token is not valid');
     }
     const id = payload[jwt.principalClaim];
-    if (!validName(id)) refuse('invalidAccessToken', `the access token has no ${jwt.principalClaim} claim`);
+    if (!validName(id))
+      refuse('ERR_SERVER_INVALID_ACCESS_TOKEN', `the access token has no ${jwt.principalClaim} claim`);
     const raw = payload[jwt.groupsClaim];
     const groups = raw === undefined ? [] : typeof raw === 'string' ? raw.split(' ') : raw;
     if (!Array.isArray(groups) || !groups.every(validName))
       refuse(
-        'invalidAccessToken',
+        'ERR_SERVER_INVALID_ACCESS_TOKEN',
         `the access token's ${jwt.groupsClaim} claim must be a string or an array of strings`,
       );
     return Object.freeze({ id, groups: Object.freeze([...(groups as string[])]), method: 'jwt' });
@@ -196,7 +199,10 @@ export class Authenticator {
   #unauthenticated(): Principal {
     const u = this.#config.unauthenticatedPrincipal;
     if (u === undefined)
-      refuse('noAccessToken', 'an access token (Authorization: Bearer) or a client certificate is required');
+      refuse(
+        'ERR_SERVER_NO_ACCESS_TOKEN',
+        'an access token (Authorization: Bearer) or a client certificate is required',
+      );
     return Object.freeze({ id: u.principal, groups: u.groups, method: 'unauthenticated-development' });
   }
 }

@@ -1,7 +1,8 @@
 /** Reading the config file (JSON): a parse error or a bad setting names the file and the path. */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, type ServiceConfig, validateConfig } from './config.js';
+import { type ServiceConfig, validateConfig } from './config.js';
+import { ConfigError } from './errors.js';
 
 export async function loadConfigFile(file: string): Promise<ServiceConfig> {
   const path = resolve(file);

@@ -20,6 +20,7 @@ import {
   configSchema,
   domainSchema,
 } from './config-schema.js';
+import { ConfigError } from './errors.js';
 import { type SettingsCheck, compileConfigSchema } from './json-schema.js';
 import { type KeyStoreConfig, validateKeyStoreConfig } from './keystore/key-store-config.js';
 
@@ -209,16 +210,6 @@ export interface OwnerJwksRefreshConfig {
 export interface CorsConfig {
   /** Exact origins (`https://app.example.org`, scheme, host and port only), compared as strings. */
   readonly allowedOrigins: readonly string[];
-}
-
-/** A configuration setting that is missing or wrong; the message starts with its exact path. */
-export class ConfigError extends Error {
-  readonly path: string;
-  constructor(path: string, problem: string) {
-    super(`${path}: ${problem}`);
-    this.name = 'ConfigError';
-    this.path = path;
-  }
 }
 
 const checkConfig = compileConfigSchema<ConfigDocument>(configSchema);

@@ -11,7 +11,7 @@
  * Not protected against: browsers that send neither header (none current).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ProblemError } from './problems.js';
+import { ServiceError } from './errors.js';
 
 export const ADMIN_PATH_PREFIX = '/admin/v1/';
 
@@ -31,6 +31,9 @@ export function isCrossOrigin(request: FastifyRequest): boolean {
 export function registerCrossSiteRefusal(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith(ADMIN_PATH_PREFIX) && isCrossOrigin(request))
-      throw new ProblemError('missingPermission', 'the admin API does not answer requests from other sites');
+      throw new ServiceError(
+        'ERR_SERVER_MISSING_PERMISSION',
+        'the admin API does not answer requests from other sites',
+      );
   });
 }

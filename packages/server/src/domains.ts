@@ -27,6 +27,7 @@ import type { KeyWrap } from './key-wrap.js';
 import { type ResolvedOwner, resolveOwner } from './owner-jwks.js';
 import { SERVICE_JWKS_PATH, type ServiceKey } from './service-key.js';
 import type { Storage, StoredDomain, StoredTransitKey } from './storage/storage.js';
+import { DomainConflictError, UnknownDomainError } from './errors.js';
 
 /** The domain document, as `GET /pseudo/v1/domains/{domainKey}` returns it (built by core). */
 export type DomainDocument = DomainDocumentJson;
@@ -62,24 +63,6 @@ interface DomainState {
   transitKeys: TransitKey[];
   /** The transit keys sealed for the owners and the service, until the keys change. */
   sealed: Promise<readonly SealedSecretKey[]> | undefined;
-}
-
-/** A domain that does not exist (404 on the API; an error message for the CLI). */
-export class UnknownDomainError extends Error {
-  readonly domainKey: string;
-  constructor(domainKey: string) {
-    super(`domain ${domainKey} does not exist`);
-    this.name = 'UnknownDomainError';
-    this.domainKey = domainKey;
-  }
-}
-
-/** A domain definition conflicts with the stored domain (e.g. another bufferSize). */
-export class DomainConflictError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DomainConflictError';
-  }
 }
 
 const UNKNOWN_KID_RELOAD_MS = 1000;

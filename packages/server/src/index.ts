@@ -1,21 +1,52 @@
 /**
  * @blindpseudo/server — the blind pseudonymisation service (eHealth Pseudonymisation REST v1).
- * `buildApp` makes the Fastify app from a validated config; `startServer` listens.
+ * `buildApp` makes the Fastify app from a validated config; `startServer` listens. What operators'
+ * tools need besides (the config, the keystore, administration, the audit log, storage) is named
+ * here one by one; everything else is the service's own.
  */
 export { buildApp, type BuildAppOptions } from './app.js';
-export { selectMultiplier, type SelectedMultiplier } from './multipliers.js';
 export { startServer, type RunningServer, type StartServerOptions } from './server.js';
-export * from './config.js';
-export { loadConfigFile } from './config-file.js';
-export { openKeystore, type Keystore, type OpenKeystoreOptions } from './keystore.js';
 export {
-  DomainRegistry,
-  UnknownDomainError,
+  DEFAULT_PORT,
+  DEFAULT_PUBLIC_BASE_URL,
+  MASTER_KEY_ENV,
+  validateConfig,
+  validateDomainConfig,
+  type AccessRule,
+  type AccessRuleOperation,
+  type AuthConfig,
+  type CorsConfig,
+  type DomainConfig,
+  type Jwks,
+  type JwtAuthConfig,
+  type MasterKeySource,
+  type MtlsAuthConfig,
+  type MultiplierName,
+  type OwnerConfig,
+  type OwnerJwksRefreshConfig,
+  type PostgresConfig,
+  type QuotaOperation,
+  type RateLimitConfig,
+  type ServiceConfig,
+  type StaticToken,
+  type StorageConfig,
+  type TransitPolicy,
+} from './config.js';
+export { loadConfigFile } from './config-file.js';
+export {
+  AdministrationError,
+  ConfigError,
   DomainConflictError,
-  type Domain,
-  type DomainDocument,
-} from './domains.js';
-export { MasterKeyError, generateMasterKeyText, loadMasterKey } from './master-key.js';
+  MasterKeyError,
+  OwnerJwksError,
+  SERVICE_ERROR_CODES,
+  ServiceError,
+  UnknownDomainError,
+  type ServiceErrorCode,
+} from './errors.js';
+export { openKeystore, type Keystore, type OpenKeystoreOptions } from './keystore.js';
+export { DomainRegistry, type Domain, type DomainDocument } from './domains.js';
+export { generateMasterKeyText } from './master-key.js';
 export {
   PKCS11_PIN_ENV,
   validateKeyStoreConfig,
@@ -27,23 +58,10 @@ export { KeyStoreUnavailableError, KEY_STORE_UNAVAILABLE } from './keystore/key-
 export { migrateToHsm, type MigrationSummary } from './keystore/migrate-to-hsm.js';
 export { Pkcs11Token } from './keystore/pkcs11-token.js';
 export { readProtection, type ObjectProtection } from './keystore/pkcs11-objects.js';
-export { OwnerJwksError, selectEncryptionKeys } from './owner-jwks.js';
-export { nodeCryptoMultiplier, multiplyWithNodeCrypto } from './node-multiplier.js';
 export { ProblemKinds, type Problem, type ProblemKind } from './problems.js';
-export { SERVICE_JWKS_PATH } from './service-key.js';
-export { Authenticator, normaliseFingerprint } from './authentication.js';
-export { AccessControl } from './access-rules.js';
-export { Administration, AdministrationError, type AdministrationOptions, type GrantInput } from './administration.js';
-export {
-  AuditLog,
-  GENESIS_HASH,
-  canonicalAuditRecord,
-  chainHash,
-  readAuditLog,
-  verifyAuditLog,
-  type AuditVerification,
-} from './audit.js';
-export { isAdmin, subjectMatches, type Principal, type AuthenticationMethod } from './principals.js';
+export { Administration, type AdministrationOptions, type GrantInput } from './administration.js';
+export { readAuditLog, verifyAuditLog, type AuditVerification } from './audit.js';
+export type { Principal, AuthenticationMethod } from './principals.js';
 export { SqliteStorage } from './storage/sqlite.js';
 export { PostgresStorage } from './storage/postgres.js';
 export { openStorage } from './storage/open.js';

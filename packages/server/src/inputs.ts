@@ -11,7 +11,8 @@
 import { type Point, pointFromJson } from '@blindpseudo/core';
 import type { FastifySchemaCompiler } from 'fastify';
 import { compileSchema, firstError } from './json-schema.js';
-import { ProblemError } from './problems.js';
+import { ServiceError } from './errors.js';
+import { requestIdOf } from './request-id.js';
 import { type ConvertRequest, convertRequest, identifyRequest, pseudonymizeRequest } from './schemas.js';
 
 /** Whether an operation takes a transitInfo. */
@@ -30,10 +31,10 @@ const VALIDATORS = {
   optional: compileSchema<ConvertRequest>(convertRequest),
 } as const;
 
-/** Validates and decodes one input; throws a badRequest {@link ProblemError}. */
+/** Validates and decodes one input; throws a badRequest {@link ServiceError}. */
 export function readInput(raw: unknown, rule: TransitInfoRule, label = 'body'): Input {
   const validate = VALIDATORS[rule];
-  if (!validate(raw)) throw new ProblemError('badRequest', firstError(validate.errors, label));
+  if (!validate(raw)) throw new ServiceError('ERR_SERVER_INVALID_REQUEST', firstError(validate.errors, label));
   // Throws ERR_PSEUDO_INVALID_POINT (bad Base64, longer than 66 bytes, ≥ p, off the curve).
   const point = pointFromJson({ x: raw.x, y: raw.y });
   return Object.freeze({ id: raw.id, point, transitInfo: rule === 'ignored' ? undefined : raw.transitInfo });
@@ -43,7 +44,7 @@ export function readInput(raw: unknown, rule: TransitInfoRule, label = 'body'): 
 export function readItem(raw: unknown, rule: TransitInfoRule, label: string): Input {
   if (typeof raw !== 'string') return readInput(raw, rule, label);
   const value = parseLenient(raw);
-  if (value === undefined) throw new ProblemError('badRequest', `${label} is a string but not JSON`);
+  if (value === undefined) throw new ServiceError('ERR_SERVER_INVALID_REQUEST', `${label} is a string but not JSON`);
   return readInput(value, rule, label);
 }
 
@@ -66,10 +67,7 @@ export function itemValidatorCompiler(rule: TransitInfoRule): FastifySchemaCompi
 
 /** The `id` of an input, when it has a usable one (for `inResponseTo`). */
 export function inputId(raw: unknown): string | undefined {
-  const value = typeof raw === 'string' ? parseLenient(raw) : raw;
-  if (typeof value !== 'object' || value === null) return undefined;
-  const id = (value as { id?: unknown }).id;
-  return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : undefined;
+  return requestIdOf(typeof raw === 'string' ? parseLenient(raw) : raw);
 }
 
 function parseLenient(text: string): unknown {

@@ -5,7 +5,7 @@
  * Fastify's own parser, which refuses `__proto__` and `constructor.prototype` keys.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ProblemError } from './problems.js';
+import { ServiceError } from './errors.js';
 
 const JSON_MEDIA_TYPE = 'application/json';
 
@@ -20,11 +20,14 @@ function charsetOf(contentType: string | undefined): string | undefined {
 function assertPlainUtf8(request: FastifyRequest): void {
   const encoding = request.headers['content-encoding'];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-    throw new ProblemError('unsupportedMediaType', 'request bodies must be sent without a content encoding');
+    throw new ServiceError(
+      'ERR_SERVER_UNSUPPORTED_MEDIA_TYPE',
+      'request bodies must be sent without a content encoding',
+    );
   }
   const charset = charsetOf(request.headers['content-type']);
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new ProblemError('unsupportedMediaType', 'request bodies must be JSON in UTF-8 (charset=utf-8)');
+    throw new ServiceError('ERR_SERVER_UNSUPPORTED_MEDIA_TYPE', 'request bodies must be JSON in UTF-8 (charset=utf-8)');
   }
 }
 
@@ -40,8 +43,8 @@ export function registerJsonBody(app: FastifyInstance): void {
       assertPlainUtf8(request);
       text = utf8.decode(body as Buffer);
     } catch (err) {
-      if (err instanceof ProblemError) return done(err, undefined);
-      return done(new ProblemError('badRequest', 'the request body is not valid UTF-8'), undefined);
+      if (err instanceof ServiceError) return done(err, undefined);
+      return done(new ServiceError('ERR_SERVER_INVALID_REQUEST', 'the request body is not valid UTF-8'), undefined);
     }
     parseJson(request, text, done);
   });

@@ -6,7 +6,8 @@
  * Format: version byte 0x01 ‖ 12-byte IV ‖ ciphertext ‖ 16-byte tag.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { MASTER_KEY_BYTES, MasterKeyError } from './master-key.js';
+import { MasterKeyError } from './errors.js';
+import { MASTER_KEY_BYTES } from './master-key.js';
 
 const VERSION = 0x01;
 const IV_BYTES = 12;

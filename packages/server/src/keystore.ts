@@ -7,7 +7,8 @@
  * - pkcs11: the domain scalars are token objects and the token's master key wraps the others
  *   (keystore/pkcs11-keystore.ts).
  */
-import { ConfigError, type ServiceConfig } from './config.js';
+import type { ServiceConfig } from './config.js';
+import { ConfigError } from './errors.js';
 import { SoftwareDomainScalars } from './domain-scalars.js';
 import { DomainRegistry } from './domains.js';
 import { KeyWrapper, bindMasterKey } from './key-wrap.js';

@@ -8,7 +8,7 @@
  * never values.
  */
 import type { QuotaOperation, ServiceConfig } from './config.js';
-import { ProblemError } from './problems.js';
+import { ServiceError } from './errors.js';
 import type { Storage } from './storage/storage.js';
 
 const DAY_MS = 86_400_000;
@@ -32,8 +32,8 @@ export class RateLimiter {
   async take(principalId: string): Promise<void> {
     const { taken, retryAfterSeconds } = await this.#storage.takeRateToken(principalId, this.#limit, this.#now());
     if (!taken) {
-      throw new ProblemError('tooManyRequests', `more than ${this.#limit.perSecond} requests per second`, {
-        'retry-after': String(retryAfterSeconds),
+      throw new ServiceError('ERR_SERVER_TOO_MANY_REQUESTS', `more than ${this.#limit.perSecond} requests per second`, {
+        headers: { 'retry-after': String(retryAfterSeconds) },
       });
     }
   }
@@ -72,10 +72,10 @@ export class Quotas {
     const { counted, total } = await this.#storage.addUsage(principalId, operation, day, items, limit);
     if (!counted) {
       const retryAfter = Math.max(1, Math.ceil((DAY_MS - (now % DAY_MS)) / 1000));
-      throw new ProblemError(
-        'tooManyRequests',
+      throw new ServiceError(
+        'ERR_SERVER_TOO_MANY_REQUESTS',
         `daily quota of ${limit} ${operation} items reached (${total} used today)`,
-        { 'retry-after': String(retryAfter) },
+        { headers: { 'retry-after': String(retryAfter) } },
       );
     }
     const threshold = this.#limits.enumerationAlarmItemsPerDay;

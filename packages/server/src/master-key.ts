@@ -6,16 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { MasterKeySource } from './config.js';
+import { MasterKeyError } from './errors.js';
 
 export const MASTER_KEY_BYTES = 32;
-
-/** The master key is missing, unreadable, malformed, or does not open this database. */
-export class MasterKeyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MasterKeyError';
-  }
-}
 
 /** A fresh master key in its file form (Base64 and a newline). */
 export function generateMasterKeyText(): string {

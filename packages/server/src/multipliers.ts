@@ -9,7 +9,8 @@
  */
 import { type ScalarMultiplier, nobleMultiplier } from '@blindpseudo/core';
 import { loadNativeMultiplier, nativeMultiplierUnavailableReason } from '@blindpseudo/native-multiplier';
-import { ConfigError, type MultiplierName } from './config.js';
+import type { MultiplierName } from './config.js';
+import { ConfigError } from './errors.js';
 import { nodeCryptoMultiplier } from './node-multiplier.js';
 
 export interface SelectedMultiplier {

@@ -8,19 +8,12 @@ import { readFile } from 'node:fs/promises';
 import type { JWK } from 'jose';
 import { KEY_ENCRYPTION_ALG, MIN_RSA_MODULUS_BITS, rsaModulusBits } from '@blindpseudo/core';
 import type { Jwks, OwnerConfig } from './config.js';
+import { OwnerJwksError } from './errors.js';
 
 const PUBLIC_FIELDS = ['kty', 'kid', 'use', 'alg', 'n', 'e', 'x5c', 'x5t', 'x5t#S256'] as const;
 const PRIVATE_FIELDS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 /** How long a JWKS fetch may take unless the caller says otherwise. */
 const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
-
-/** An owner's JWKS could not be read or holds no usable key. */
-export class OwnerJwksError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OwnerJwksError';
-  }
-}
 
 /** An owner with its usable public keys. */
 export interface ResolvedOwner {

@@ -6,11 +6,9 @@
  * Details of 4xx problems say what is wrong with the input without repeating it; 5xx bodies are
  * generic, the cause goes to the log.
  */
-import { type ErrorCode, type Problem, ErrorCodes, PROBLEM_MEDIA_TYPE, isPseudoError } from '@blindpseudo/core';
+import { CodedError, type Problem, ErrorCodes, PROBLEM_MEDIA_TYPE } from '@blindpseudo/core';
 
 export type { Problem } from '@blindpseudo/core';
-import { UnknownDomainError } from './domains.js';
-import { KeyStoreUnavailableError } from './keystore/key-store-errors.js';
 
 export const PROBLEM_CONTENT_TYPE = PROBLEM_MEDIA_TYPE;
 
@@ -25,7 +23,9 @@ export const ProblemKinds = {
   notAcceptable: { status: 406, title: 'Not Acceptable' },
   requestTimeout: { status: 408, title: 'Request Timeout' },
   payloadTooLarge: { status: 413, title: 'Payload Too Large' },
+  uriTooLong: { status: 414, title: 'URI Too Long' },
   unsupportedMediaType: { status: 415, title: 'Unsupported Media Type' },
+  expectationFailed: { status: 417, title: 'Expectation Failed' },
   requestHeaderFieldsTooLarge: { status: 431, title: 'Request Header Fields Too Large' },
   tooManyRequests: { status: 429, title: 'Too Many Requests' },
   internalServerError: { status: 500, title: 'Internal Server Error' },
@@ -34,85 +34,82 @@ export const ProblemKinds = {
 
 export type ProblemKind = keyof typeof ProblemKinds;
 
-/** An error that is answered as the given problem, with response headers (e.g. Retry-After). */
-export class ProblemError extends Error {
-  readonly kind: ProblemKind;
-  readonly headers: Readonly<Record<string, string>>;
-  constructor(kind: ProblemKind, detail: string, headers: Readonly<Record<string, string>> = {}) {
-    super(detail);
-    this.name = 'ProblemError';
-    this.kind = kind;
-    this.headers = headers;
-  }
-}
-
 export function problem(kind: ProblemKind, detail: string, inResponseTo?: string): Problem {
   const { status, title } = ProblemKinds[kind];
   const body: Problem = { type: `urn:problem-type:belgif:${kind}`, title, status, detail };
   return inResponseTo === undefined ? body : { ...body, inResponseTo };
 }
 
+/** How an error is answered: the problem, its headers, and whether it is the server's fault (logged as an error). */
+export interface ProblemAnswer {
+  readonly problem: Problem;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly serverFault: boolean;
+}
+
 const KIND_BY_STATUS = new Map<number, ProblemKind>(
   Object.entries(ProblemKinds).map(([kind, { status }]) => [status, kind as ProblemKind]),
 );
 
-/** Core error codes are all bad input; transitInfo ones get a hint for the caller. */
-const PSEUDO_ERROR_DETAIL: Partial<Record<ErrorCode, string>> = {
+/** Hints for the caller on the transitInfo codes (owners reload their domain and retry). */
+const DETAIL_OF_CODE: Readonly<Record<string, string>> = {
   [ErrorCodes.TRANSIT_INFO_UNKNOWN_KID]: 'transitInfo key is unknown (rotated out, or from another domain)',
   [ErrorCodes.TRANSIT_INFO_DECRYPTION_FAILED]: 'transitInfo could not be decrypted (tampered, or from another domain)',
+  // Its messages name the token's state, for the log only.
+  ERR_SERVER_KEY_STORE_UNAVAILABLE: 'the key store is not available',
 };
 
-interface FastifyLikeError {
+const GENERIC_FAULT = 'the request could not be processed';
+
+/** Fastify's own refusals, by code, with details that never repeat the request. */
+const FRAMEWORK_DETAIL: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'the request body must be application/json',
+  FST_ERR_BAD_URL: 'the request URL is not valid (bad percent-encoding)',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path segment of the request URL is too long',
+  FST_ERR_ASYNC_CONSTRAINT: 'the request could not be routed',
+};
+
+interface FrameworkError {
   code?: unknown;
   statusCode?: unknown;
-  validation?: unknown;
   message: string;
 }
 
 /**
- * The problem answering an error, and whether it is the server's fault (to be logged as an
- * error). Errors that are not recognised become a generic 500.
+ * A refusal of the framework (validation, body parsing, limits, routing) as a problem kind and a
+ * detail; undefined when `err` is not one.
  */
-export function problemFromError(err: unknown, inResponseTo?: string): { problem: Problem; serverFault: boolean } {
-  if (err instanceof ProblemError) {
-    return { problem: problem(err.kind, err.message, inResponseTo), serverFault: ProblemKinds[err.kind].status >= 500 };
-  }
-  if (isPseudoError(err)) {
+function frameworkRefusal(err: unknown): { kind: ProblemKind; detail: string } | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { code, statusCode, message } = err as FrameworkError;
+  if (statusCode === 503) return { kind: 'serviceUnavailable', detail: 'the service is not available' };
+  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
+  // Credentials and permissions are refused only by the service's own checks.
+  const kind = (statusCode === 401 || statusCode === 403 ? undefined : KIND_BY_STATUS.get(statusCode)) ?? 'badRequest';
+  const fixed = typeof code === 'string' ? FRAMEWORK_DETAIL[code] : undefined;
+  return { kind, detail: fixed ?? message };
+}
+
+/**
+ * The answer to an error: a `CodedError` is answered as its problem (bad input when it names
+ * none), a refusal of the framework as the problem of its status, anything else as a generic 500.
+ * 500 details are generic (the cause goes to the log); other details are the error's message,
+ * which never repeats the input.
+ */
+export function problemFromError(err: unknown, inResponseTo?: string): ProblemAnswer {
+  if (err instanceof CodedError) {
+    const type = err.http?.type ?? 'badRequest';
+    const kind: ProblemKind = Object.hasOwn(ProblemKinds, type) ? (type as ProblemKind) : 'internalServerError';
+    const status = ProblemKinds[kind].status;
+    const detail = status === 500 ? GENERIC_FAULT : (DETAIL_OF_CODE[err.code] ?? err.message);
     return {
-      problem: problem('badRequest', PSEUDO_ERROR_DETAIL[err.code] ?? err.message, inResponseTo),
-      serverFault: false,
+      problem: problem(kind, detail, inResponseTo),
+      headers: err.http?.headers ?? {},
+      serverFault: status >= 500,
     };
   }
-  if (err instanceof KeyStoreUnavailableError) {
-    return {
-      problem: problem('serviceUnavailable', 'the key store is not available', inResponseTo),
-      serverFault: true,
-    };
-  }
-  if (err instanceof UnknownDomainError) {
-    return { problem: problem('resourceNotFound', err.message, inResponseTo), serverFault: false };
-  }
-  const e = err as FastifyLikeError;
-  if (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof e.statusCode === 'number' &&
-    e.statusCode >= 400 &&
-    e.statusCode < 500
-  ) {
-    // Fastify's own client errors (validation, body parsing, limits): their messages never
-    // contain the body.
-    const kind =
-      (e.statusCode === 401 || e.statusCode === 403 ? undefined : KIND_BY_STATUS.get(e.statusCode)) ?? 'badRequest';
-    const detail =
-      e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'the request body must be application/json' : e.message;
-    return { problem: problem(kind, detail, inResponseTo), serverFault: false };
-  }
-  if (typeof e === 'object' && e !== null && e.statusCode === 503) {
-    return { problem: problem('serviceUnavailable', 'the service is not available', inResponseTo), serverFault: false };
-  }
-  return {
-    problem: problem('internalServerError', 'the request could not be processed', inResponseTo),
-    serverFault: true,
-  };
+  const refusal = frameworkRefusal(err);
+  if (refusal !== undefined)
+    return { problem: problem(refusal.kind, refusal.detail, inResponseTo), headers: {}, serverFault: false };
+  return { problem: problem('internalServerError', GENERIC_FAULT, inResponseTo), headers: {}, serverFault: true };
 }

@@ -29,7 +29,7 @@ import {
 } from '@blindpseudo/core';
 import type { ScalarFactor } from './domain-scalars.js';
 import type { Domain, DomainRegistry } from './domains.js';
-import { ProblemError } from './problems.js';
+import { ServiceError } from './errors.js';
 
 /** A pseudonym in transit (blinded by the caller) with its transitInfo. */
 export type TransitResult = IssuedTransit;
@@ -104,7 +104,7 @@ export class Pseudonymisation {
       return opened.scalar;
     } catch (err) {
       if (isPseudoError(err, ErrorCodes.TRANSIT_INFO_CLAIM_MISMATCH)) {
-        throw new ProblemError('missingPermission', 'the pseudonym in transit is bound to another subject');
+        throw new ServiceError('ERR_SERVER_MISSING_PERMISSION', 'the pseudonym in transit is bound to another subject');
       }
       throw err;
     }

@@ -20,7 +20,8 @@ import { DOMAIN_KEY_PATTERN, type QuotaOperation } from './config.js';
 import type { DomainRegistry } from './domains.js';
 import type { Quotas, RateLimiter } from './limits.js';
 import { type Principal, isAdmin } from './principals.js';
-import { ProblemError } from './problems.js';
+import { ServiceError } from './errors.js';
+import { requestIdOf } from './request-id.js';
 
 /** Who may call a route: a protocol operation is checked against the domain's access rules. */
 export type RouteAccess = 'public' | 'authenticated' | 'admin' | QuotaOperation;
@@ -80,8 +81,7 @@ function itemCount(request: FastifyRequest): number {
 }
 
 function callerRequestId(request: FastifyRequest): string | null {
-  const id = (request.body as { id?: unknown } | undefined | null)?.id;
-  return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : null;
+  return requestIdOf(request.body) ?? null;
 }
 
 export function registerRequestSecurity(app: FastifyInstance, options: RequestSecurityOptions): void {
@@ -103,7 +103,7 @@ export function registerRequestSecurity(app: FastifyInstance, options: RequestSe
     if (routeAccess === 'authenticated') return;
     if (routeAccess === 'admin') {
       if (!isAdmin(principal, options.adminGroups))
-        throw new ProblemError('missingPermission', 'the admin API is reserved to the admin role');
+        throw new ServiceError('ERR_SERVER_MISSING_PERMISSION', 'the admin API is reserved to the admin role');
       return;
     }
     const from = param(request, 'domainKey') ?? '';

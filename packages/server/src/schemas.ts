@@ -5,6 +5,7 @@
 import { CURVE_NAME, MAX_ITEMS_PER_CALL } from '@blindpseudo/core';
 import { type Static, Type } from '@sinclair/typebox';
 import { ACCESS_RULE_OPERATIONS } from './config.js';
+import { REQUEST_ID_SCHEMA } from './request-id.js';
 
 export const MAX_INPUTS = MAX_ITEMS_PER_CALL;
 
@@ -14,7 +15,7 @@ const coordinate = Type.String({
   description: 'Standard Base64 of the big-endian coordinate (66 bytes in responses; 1 to 66 accepted)',
 });
 
-const id = Type.String({ minLength: 1, maxLength: 200, description: 'Caller-chosen request id (UUID)' });
+const id = Type.Unsafe<string>(REQUEST_ID_SCHEMA);
 const transitInfo = Type.String({ minLength: 1, maxLength: 8192, description: 'Compact JWE hiding the scalar s' });
 const crv = Type.Unsafe<typeof CURVE_NAME>({ type: 'string', enum: [CURVE_NAME] });
 const seconds = { type: 'integer', description: 'Seconds since the epoch' } as const;

@@ -5,7 +5,8 @@
  * path for a SQLite file).
  */
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigError, type ServiceConfig, type StorageConfig, validateConfig } from './config.js';
+import { type ServiceConfig, type StorageConfig, validateConfig } from './config.js';
+import { ConfigError } from './errors.js';
 
 export interface ServeOverrides {
   readonly port?: number | undefined;

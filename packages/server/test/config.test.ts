@@ -1,7 +1,8 @@
 /** The configuration file is validated by its JSON Schema: exact paths, defaults, input untouched. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, validateConfig, validateDomainConfig } from '../src/config.js';
+import { validateConfig, validateDomainConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 
 function problemOf(run: () => unknown): string {
   try {

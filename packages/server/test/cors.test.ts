@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { blind, encodeValue, pointToJson } from '@blindpseudo/core';
-import { ConfigError, validateConfig } from '../src/config.js';
+import { validateConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 import { type TestService, startTestService } from '../src/testing.js';
 
 const APP = 'https://app.example.org';

@@ -12,7 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { blind, encodeValue, pointToJson } from '@blindpseudo/core';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
-import { ConfigError, validateConfig } from '../src/config.js';
+import { validateConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 import { generateMasterKeyText } from '../src/master-key.js';
 import { type TestService, startTestService } from '../src/testing.js';
 

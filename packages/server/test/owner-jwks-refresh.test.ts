@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type GeneralJWE, generalDecrypt } from 'jose';
-import { ConfigError, validateConfig } from '../src/config.js';
+import { validateConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 import { type TestService, startTestService } from '../src/testing.js';
 import { type Owner, makeOwner } from './helpers.js';
 

@@ -17,13 +17,14 @@ import {
   nobleMultiplier,
   randomScalar,
 } from '@blindpseudo/core';
-import { ConfigError, validateConfig } from '../src/config.js';
+import { validateConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 import { validateKeyStoreConfig } from '../src/keystore/key-store-config.js';
 import { masterKeyHandle, readProtection } from '../src/keystore/pkcs11-objects.js';
 import { Pkcs11DomainScalars, deriveX } from '../src/keystore/pkcs11-scalars.js';
 import { Pkcs11Token } from '../src/keystore/pkcs11-token.js';
 import { TokenKeyWrapper } from '../src/keystore/pkcs11-wrap.js';
-import { MasterKeyError } from '../src/master-key.js';
+import { MasterKeyError } from '../src/errors.js';
 import { type SoftHsmToken, createSoftHsmToken, skipWithoutSoftHsm, softHsmTokenDir } from '../src/testing-softhsm.js';
 
 const skip = skipWithoutSoftHsm();

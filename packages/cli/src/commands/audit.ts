@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { readAuditLog, verifyAuditLog } from '@blindpseudo/server';
 import { type CommandContext, DIR_OPTIONS, UsageError, parseOptions } from '../context.js';
+import { AuditTamperedError } from '../errors.js';
 import { withStorage } from './storage.js';
 
 export const usage = `blindpseudo audit verify
@@ -13,14 +14,6 @@ blindpseudo audit export
   verify checks every record's hash chain (exit code 1 when a record was changed or deleted) and
   prints the head hash to keep elsewhere; export writes the records as JSON lines.
   Both take [--dir DIR | --config FILE].`;
-
-/** The audit log is not intact (exit code 1). */
-export class AuditTamperedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AuditTamperedError';
-  }
-}
 
 export async function audit(ctx: CommandContext): Promise<void> {
   const [sub, ...args] = ctx.args;

@@ -15,7 +15,8 @@ import {
   openKeystore,
   validateDomainConfig,
 } from '@blindpseudo/server';
-import { AdminApiError, AdminClient, REMOTE_OPTIONS, type RemoteDomain } from '../admin-client.js';
+import { AdminClient, REMOTE_OPTIONS, type RemoteDomain } from '../admin-client.js';
+import { AdminApiError } from '../errors.js';
 import { type CommandContext, DIR_OPTIONS, UsageError, configPath, parseOptions } from '../context.js';
 
 export const usage = `blindpseudo domain create KEY [--description TEXT] [--buffer-size 8] [--ttl PT10M]

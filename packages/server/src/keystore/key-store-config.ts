@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../errors.js';
 
 /** Where the token's user PIN is read from. */
 export type PinSource = { readonly file: string } | { readonly env: string };

@@ -3,13 +3,11 @@
  * session lost). Answered as a 503 problem; the key store reconnects by itself (pkcs11-token.ts).
  * Messages name the PKCS#11 return value at most, never a key, a handle's content or the PIN.
  */
-import { CodedError } from '@blindpseudo/core';
+import { ServiceError } from '../errors.js';
 
 export const KEY_STORE_UNAVAILABLE = 'ERR_SERVER_KEY_STORE_UNAVAILABLE';
 
-export class KeyStoreUnavailableError extends CodedError<typeof KEY_STORE_UNAVAILABLE> {
-  /** HTTP status of the problem that answers it. */
-  readonly statusCode = 503;
+export class KeyStoreUnavailableError extends ServiceError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(KEY_STORE_UNAVAILABLE, message, options);
   }

@@ -10,7 +10,8 @@
  * database holds; it still opens backups made before the move (destroy those, or keep them as
  * carefully as the token).
  */
-import { ConfigError, type ServiceConfig } from '../config.js';
+import type { ServiceConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { SoftwareDomainScalars } from '../domain-scalars.js';
 import { transitKeyContext } from '../domains.js';
 import { KeyWrapper, bindMasterKey, sealMasterKeyCheck, MASTER_KEY_CHECK } from '../key-wrap.js';

@@ -4,7 +4,7 @@
  * domain scalars. A database whose keys are still software keys is refused with the command
  * that moves them (`blindpseudo keys migrate-to-hsm`).
  */
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { type OpenedKeys, KEY_STORE_META, MASTER_KEY_CHECK_META } from '../keystore-kind.js';
 import type { Storage } from '../storage/storage.js';
 import type { Pkcs11KeyStoreConfig } from './key-store-config.js';

@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as Pkcs11Binding from 'pkcs11js';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { pkcs11ReturnValue } from './key-store-errors.js';
 
 export type Pkcs11Js = typeof Pkcs11Binding;

@@ -19,7 +19,7 @@ import {
   randomScalar,
 } from '@blindpseudo/core';
 import type { DomainScalar, DomainScalarStore, ScalarFactor } from '../domain-scalars.js';
-import { MasterKeyError } from '../master-key.js';
+import { MasterKeyError } from '../errors.js';
 import type { ECDH1 as EcdhParams } from 'pkcs11js';
 import { pkcs11js } from './pkcs11-module.js';
 import { type ScalarRole, domainScalarLabel, importDomainScalar, newObjectId } from './pkcs11-objects.js';

@@ -10,7 +10,7 @@
  *   derive is in flight it reinitialises the library, finds the token by label, reads the PIN
  *   again from its source and logs in. Object handles are looked up again afterwards.
  */
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { type Pkcs11KeyStoreConfig, readPin } from './key-store-config.js';
 import { KeyStoreUnavailableError, pkcs11ReturnValue } from './key-store-errors.js';
 import {

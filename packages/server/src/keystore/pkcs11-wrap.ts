@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type KeyWrap, type WrapContext, wrapAad } from '../key-wrap.js';
-import { MasterKeyError } from '../master-key.js';
+import { MasterKeyError } from '../errors.js';
 import { pkcs11js } from './pkcs11-module.js';
 import type { Pkcs11Token } from './pkcs11-token.js';
 

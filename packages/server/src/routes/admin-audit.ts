@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { verifyAuditLog } from '../audit.js';
 import { type AuditFilter, exportAudit, searchAudit } from '../audit-search.js';
-import { ProblemError } from '../problems.js';
+import { ServiceError } from '../errors.js';
 import { responses } from '../schemas.js';
 import type { Storage, StoredAuditRecord } from '../storage/storage.js';
 
@@ -49,7 +49,8 @@ type FilterQuery = Partial<Record<keyof typeof filterProperties, string>>;
 function instant(v: string | undefined, name: string): number | undefined {
   if (v === undefined || v === '') return undefined;
   const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isSafeInteger(t)) throw new ProblemError('badRequest', `${name} must be an ISO-8601 date-time`);
+  if (!Number.isSafeInteger(t))
+    throw new ServiceError('ERR_SERVER_INVALID_REQUEST', `${name} must be an ISO-8601 date-time`);
   return t;
 }
 
@@ -70,7 +71,7 @@ export function auditFilter(q: FilterQuery): AuditFilter {
 function pageNumber(v: string | undefined, name: string, fallback: number, max: number): number {
   if (v === undefined) return fallback;
   if (!/^\d{1,12}$/.test(v) || Number(v) > max)
-    throw new ProblemError('badRequest', `${name} must be an integer from 0 to ${max}`);
+    throw new ServiceError('ERR_SERVER_INVALID_REQUEST', `${name} must be an integer from 0 to ${max}`);
   return Number(v);
 }
 

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { DomainRegistry } from '../domains.js';
-import { ProblemError } from '../problems.js';
+import { ServiceError } from '../errors.js';
 import { responses } from '../schemas.js';
 import type { Storage } from '../storage/storage.js';
 import type { TrafficSampler } from '../traffic.js';
@@ -103,7 +103,7 @@ export async function adminTrafficRoutes(app: FastifyInstance, options: AdminTra
     handler: async (request) => {
       const since = request.query.since;
       if (since !== undefined && !/^\d{1,15}$/.test(since))
-        throw new ProblemError('badRequest', 'since must be milliseconds since the epoch');
+        throw new ServiceError('ERR_SERVER_INVALID_REQUEST', 'since must be milliseconds since the epoch');
       return {
         instance: INSTANCE,
         intervalMs: traffic.intervalMs,

@@ -7,12 +7,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AccessControl } from '../access-rules.js';
-import { Administration, AdministrationError } from '../administration.js';
-import { ConfigError, validateDomainConfig } from '../config.js';
-import { DomainConflictError, type DomainRegistry } from '../domains.js';
-import { OwnerJwksError } from '../owner-jwks.js';
+import { Administration } from '../administration.js';
+import { validateDomainConfig } from '../config.js';
+import type { DomainRegistry } from '../domains.js';
+import { AdministrationError } from '../errors.js';
 import type { OwnerJwksRefresher } from '../owner-jwks-refresh.js';
-import { ProblemError } from '../problems.js';
 import type { Storage, StoredPrincipal } from '../storage/storage.js';
 import { domainParams, responses } from '../schemas.js';
 
@@ -67,22 +66,6 @@ const domainSummary = {
     },
   },
 } as const;
-
-/** Bad administration input becomes a 400 problem saying what is wrong. */
-async function asBadRequest<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (
-      err instanceof AdministrationError ||
-      err instanceof ConfigError ||
-      err instanceof DomainConflictError ||
-      err instanceof OwnerJwksError
-    )
-      throw new ProblemError('badRequest', err.message);
-    throw err;
-  }
-}
 
 const principalOut = (p: StoredPrincipal): object => ({
   id: p.id,
@@ -147,17 +130,16 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       body: { type: 'object', required: ['key'], properties: { key: str } },
       response: responses(domainSummary),
     },
-    handler: async (request) =>
-      asBadRequest(async () => {
-        for (const [i, o] of ((request.body.owners as unknown[] | undefined) ?? []).entries()) {
-          if (typeof o === 'object' && o !== null && 'jwksFile' in o)
-            throw new AdministrationError(`owners[${i}].jwksFile is not accepted over the API: give jwks inline`);
-        }
-        const definition = validateDomainConfig(request.body, 'domain', '/');
-        if (domains.has(definition.key)) throw new AdministrationError(`domain ${definition.key} exists already`);
-        await domains.createOrUpdate(definition);
-        return summary(definition.key);
-      }),
+    handler: async (request) => {
+      for (const [i, o] of ((request.body.owners as unknown[] | undefined) ?? []).entries()) {
+        if (typeof o === 'object' && o !== null && 'jwksFile' in o)
+          throw new AdministrationError(`owners[${i}].jwksFile is not accepted over the API: give jwks inline`);
+      }
+      const definition = validateDomainConfig(request.body, 'domain', '/');
+      if (domains.has(definition.key)) throw new AdministrationError(`domain ${definition.key} exists already`);
+      await domains.createOrUpdate(definition);
+      return summary(definition.key);
+    },
   });
 
   app.post<{ Params: { domainKey: string } }>(`${base}/domains/:domainKey/rotateTransitKey`, {
@@ -241,13 +223,13 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       body: grantInput,
       response: responses(changed('added')),
     },
-    handler: async (request) => asBadRequest(async () => ({ added: await admin.grant(request.body) })),
+    handler: async (request) => ({ added: await admin.grant(request.body) }),
   });
 
   app.post<{ Body: { domain: string; operation: string; subject: string } }>(`${base}/accessGrants/revoke`, {
     config: config('admin.revokeAccess'),
     schema: { tags, summary: 'Remove a grant', body: grantInput, response: responses(changed('removed')) },
-    handler: async (request) => asBadRequest(async () => ({ removed: await admin.revokeGrant(request.body) })),
+    handler: async (request) => ({ removed: await admin.revokeGrant(request.body) }),
   });
 
   app.get(`${base}/principals`, {
@@ -273,7 +255,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       },
       response: responses(principalSchema),
     },
-    handler: async (request) => asBadRequest(async () => principalOut(await admin.savePrincipal(request.body))),
+    handler: async (request) => principalOut(await admin.savePrincipal(request.body)),
   });
 
   const idBody = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: str } } as const;
@@ -285,7 +267,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       body: idBody,
       response: responses(changed('revoked')),
     },
-    handler: async (request) => asBadRequest(async () => ({ revoked: await admin.revokePrincipal(request.body.id) })),
+    handler: async (request) => ({ revoked: await admin.revokePrincipal(request.body.id) }),
   });
 
   app.post<{ Body: { id: string } }>(`${base}/principals/reinstate`, {
@@ -296,8 +278,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       body: idBody,
       response: responses(changed('reinstated')),
     },
-    handler: async (request) =>
-      asBadRequest(async () => ({ reinstated: await admin.reinstatePrincipal(request.body.id) })),
+    handler: async (request) => ({ reinstated: await admin.reinstatePrincipal(request.body.id) }),
   });
 
   app.post<{ Body: { fingerprint: string } }>(`${base}/certificates/revoke`, {
@@ -313,7 +294,6 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       },
       response: responses(changed('revoked')),
     },
-    handler: async (request) =>
-      asBadRequest(async () => ({ revoked: await admin.revokeCertificate(request.body.fingerprint) })),
+    handler: async (request) => ({ revoked: await admin.revokeCertificate(request.body.fingerprint) }),
   });
 }

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ProblemError } from '../problems.js';
+import { ServiceError } from '../errors.js';
 
 export const CONSOLE_PATH = '/console/';
 
@@ -75,7 +75,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   if (typeof files === 'string') app.log.warn(`operator console unavailable: ${files}`);
 
   const send = (name: ConsoleFile, reply: FastifyReply): FastifyReply => {
-    if (typeof files === 'string') throw new ProblemError('serviceUnavailable', files);
+    if (typeof files === 'string') throw new ServiceError('ERR_SERVER_UNAVAILABLE', files);
     return securityHeaders(reply).type(FILES[name]).send(files.get(name));
   };
   app.get('/console', { config, schema }, async (_request, reply) => reply.redirect(CONSOLE_PATH, 301));

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DomainRegistry } from '../domains.js';
 import type { Metrics } from '../metrics.js';
-import { ProblemError } from '../problems.js';
+import { ServiceError } from '../errors.js';
 import { SERVICE_JWKS_PATH } from '../service-key.js';
 import type { Storage } from '../storage/storage.js';
 
@@ -19,7 +19,7 @@ export interface OpsRoutesOptions {
 
 /** The key store's part of readiness (a token reconnects when asked). */
 async function checkKeyStore(ready: () => Promise<boolean>): Promise<void> {
-  if (!(await ready())) throw new ProblemError('serviceUnavailable', 'the key store is not available');
+  if (!(await ready())) throw new ServiceError('ERR_SERVER_UNAVAILABLE', 'the key store is not available');
 }
 
 const status = {
@@ -49,7 +49,7 @@ export async function opsRoutes(app: FastifyInstance, options: OpsRoutesOptions)
       try {
         await storage.ping();
       } catch {
-        throw new ProblemError('serviceUnavailable', 'storage is not reachable');
+        throw new ServiceError('ERR_SERVER_UNAVAILABLE', 'storage is not reachable');
       }
       await checkKeyStore(options.keyStoreReady);
       return { status: 'ready', domains: domains.keys().length };

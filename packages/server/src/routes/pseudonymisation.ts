@@ -15,7 +15,8 @@ import { type Input, type TransitInfoRule, inputId, itemValidatorCompiler, readI
 import type { Metrics } from '../metrics.js';
 import type { Pseudonymisation, TransitResult } from '../pseudonymisation.js';
 import type { Principal } from '../principals.js';
-import { ProblemError, problemFromError } from '../problems.js';
+import { ServiceError } from '../errors.js';
+import { problemFromError } from '../problems.js';
 import { principalOf } from '../request-security.js';
 import { convertParams, domainParams, responses } from '../schemas.js';
 
@@ -86,8 +87,8 @@ export async function pseudonymisationRoutes(
       transitInfo: 'optional',
       run: async (p, point, ti, caller) => {
         if (ti === undefined && !(await caller.ownsSource())) {
-          throw new ProblemError(
-            'missingPermission',
+          throw new ServiceError(
+            'ERR_SERVER_MISSING_PERMISSION',
             `converting a pseudonym at rest (without transitInfo) is reserved to the owners of domain ${p.domainKey}`,
           );
         }

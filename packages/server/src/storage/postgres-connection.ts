@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { ConfigError, type PostgresConfig } from '../config.js';
+import type { PostgresConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
 
 const INT8_OID = 20;
 
