@@ -19,8 +19,8 @@ import { AccessControl } from './access-rules.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './authentication.js';
 import type { ServiceConfig } from './config.js';
-import { ConfigError } from './errors.js';
-import { answerClientError } from './connection-errors.js';
+import { ConfigError, ServiceError } from './errors.js';
+import { answerClientError, answerServerRefusals } from './connection-errors.js';
 import { registerCors } from './cors.js';
 import { DEFAULT_DEFINITIONS_POLL_MS, DefinitionsSync } from './definitions-sync.js';
 import type { DomainRegistry } from './domains.js';
@@ -109,6 +109,12 @@ function answerProblem(err: unknown, request: FastifyRequest, reply: FastifyRepl
   return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 
+/** HTTP/1.1 requires Host (RFC 9112, 3.2): Node's own refusal has no body, so the check is here. */
+async function hostRequired(request: FastifyRequest): Promise<void> {
+  if (request.raw.httpVersion === '1.1' && request.headers.host === undefined)
+    throw new ServiceError('ERR_SERVER_INVALID_REQUEST', 'the request has no Host header');
+}
+
 /** The operator console's pages and the admin routes that only it needs (traffic, audit search…). */
 async function registerConsole(
   app: FastifyInstance,
@@ -178,6 +184,8 @@ function connectionsCheckingInterval(config: ServiceConfig): number {
 function slowRequestOptions(config: ServiceConfig): object {
   return {
     connectionsCheckingInterval: connectionsCheckingInterval(config),
+    // A request without Host is answered with a problem (hostRequired below), not an empty 400.
+    requireHostHeader: false,
     requestTimeout: config.limits.requestTimeoutMs,
     headersTimeout: Math.min(60_000, config.limits.requestTimeoutMs),
   };
@@ -209,6 +217,7 @@ async function assemble(
   const app = Fastify({
     ...(https === undefined ? { http: slowRequestOptions(config) } : { https }),
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerProblem,
     logger: {
       level: config.logLevel,
       redact: { paths: REDACT, censor: '[redacted]' },
@@ -223,6 +232,8 @@ async function assemble(
     genReqId: () => randomUUID(),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
+  answerServerRefusals(app.server, app.log);
+  app.addHook('onRequest', hostRequired);
   for (const warning of [...keystore.warnings, ...authenticator.warnings]) app.log.warn(warning);
   app.decorate('domains', keystore.domains);
   app.decorate('storage', keystore.storage);

@@ -1,14 +1,21 @@
 /**
- * Answers to requests that never reach Fastify's routing: Node's HTTP server reports them as
- * `clientError` (a request not received whole within config.limits.requestTimeoutMs, headers too
- * large, bytes that are not HTTP). They get an RFC 9457 problem like every other answer, written
- * straight on the socket (there is no request object), then the connection is closed.
+ * Answers to requests that never reach Fastify's routing, as RFC 9457 problems like every other
+ * answer: what Node's HTTP server reports as `clientError` (a request not received whole within
+ * config.limits.requestTimeoutMs, headers too large, bytes that are not HTTP), `CONNECT`
+ * requests, and `Expect` headers other than `100-continue`. Where there is no response object the
+ * problem is written straight on the socket, which is then closed once the client has finished
+ * sending (closing with unread bytes would reset the connection before the answer is read).
  *
  * Nothing of the request is repeated or logged: only the error's code.
  */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, type ProblemKind, ProblemKinds, problem } from './problems.js';
+
+/** How long a refused connection may go on sending before it is closed anyway. */
+const DRAIN_MS = 2000;
+const answered = new WeakSet<Socket>();
 
 function kindOf(code: string | undefined): { kind: ProblemKind; detail: string } {
   switch (code) {
@@ -21,22 +28,56 @@ function kindOf(code: string | undefined): { kind: ProblemKind; detail: string }
   }
 }
 
-/** Fastify's `clientErrorHandler` (called with the Fastify instance as `this`). */
-export function answerClientError(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
-  // A reset connection has nobody to answer.
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const { kind, detail } = kindOf(err.code);
-  this.log.info({ code: err.code ?? 'unknown', problem: kind }, 'connection refused before routing');
+function headersOf(body: string): Record<string, string | number> {
+  return {
+    'content-type': PROBLEM_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    connection: 'close',
+  };
+}
+
+/** Writes the problem on the socket, then closes it when the client has sent all (or after a while). */
+function refuseOnSocket(socket: Socket, kind: ProblemKind, detail: string): void {
+  answered.add(socket);
   // As Node does: never write into an answer that has started already.
   const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (socket.writable && inFlight?.headersSent !== true) {
     const body = JSON.stringify(problem(kind, detail));
     const { status, title } = ProblemKinds[kind];
-    socket.write(
-      `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\n` +
-        `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
-    );
+    const head = Object.entries(headersOf(body))
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    socket.end(`HTTP/1.1 ${status} ${title}\r\n${head}\r\n${body}`);
   }
-  socket.destroy(err);
+  socket.once('end', () => socket.destroy());
+  setTimeout(() => socket.destroy(), DRAIN_MS).unref();
+  socket.resume();
+}
+
+/** Fastify's `clientErrorHandler` (called with the Fastify instance as `this`). */
+export function answerClientError(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody to answer; a refused one was answered already (Node's parser
+  // reports the same error again for every further chunk).
+  if (err.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
+  const { kind, detail } = kindOf(err.code);
+  this.log.info({ code: err.code ?? 'unknown', problem: kind }, 'connection refused before routing');
+  refuseOnSocket(socket, kind, detail);
+}
+
+/**
+ * Answers, on the server's own events, what Node would otherwise answer with an empty body or
+ * not at all: `CONNECT` (405) and an `Expect` other than `100-continue` (417).
+ */
+export function answerServerRefusals(server: Server, log: FastifyBaseLogger): void {
+  server.on('connect', (_request: IncomingMessage, socket: Socket) => {
+    log.info({ problem: 'methodNotAllowed' }, 'CONNECT refused');
+    refuseOnSocket(socket, 'methodNotAllowed', 'CONNECT is not allowed');
+  });
+  server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
+    log.info({ problem: 'expectationFailed' }, 'request refused before routing');
+    const body = JSON.stringify(problem('expectationFailed', 'only "Expect: 100-continue" is supported'));
+    response.writeHead(ProblemKinds.expectationFailed.status, headersOf(body)).end(body);
+  });
 }
