@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import type { CommandContext } from './context.js';
 import { AdminApiError, UsageError } from './errors.js';
 import { HTTP_URL_RULE, parseHttpUrl } from '@blindpseudo/core';
+import type { DomainSummary } from '@blindpseudo/server';
 
 export const TOKEN_ENV = 'BLINDPSEUDO_TOKEN';
 const TIMEOUT_MS = 30_000;
@@ -25,24 +26,6 @@ export const REMOTE_OPTIONS = {
 export const REMOTE_USAGE = `  With --server URL [--token-file FILE] they call the admin API of a running service instead
   (the access token from FILE or the environment variable ${TOKEN_ENV}; its principal needs the
   admin role): the change takes effect at once.`;
-
-export interface RemoteDomainKey {
-  readonly kid: string;
-  readonly active: boolean;
-  readonly deactivatedAt?: number;
-}
-
-export interface RemoteDomain {
-  readonly domain: string;
-  readonly description: string;
-  readonly audience: string;
-  readonly bufferSize: number;
-  readonly timeToLiveInTransit: string;
-  readonly jku: readonly string[];
-  readonly accessRule: Readonly<Record<string, readonly string[]>>;
-  readonly transitPolicy: { readonly bindSubject: boolean; readonly singleUse: boolean };
-  readonly transitKeys: readonly RemoteDomainKey[];
-}
 
 /** One owner after a refresh of its JWKS: the kids in use, and why reading it failed if it did. */
 export interface RemoteOwnerKeys {
@@ -175,17 +158,17 @@ export class AdminClient {
     return new AdminApiError(`the service refused: ${detail}${hint}`, status);
   }
 
-  async listDomains(): Promise<RemoteDomain[]> {
-    return (await this.#call('GET', 'domains')).domains as RemoteDomain[];
+  async listDomains(): Promise<DomainSummary[]> {
+    return (await this.#call('GET', 'domains')).domains as DomainSummary[];
   }
 
-  async showDomain(key: string): Promise<RemoteDomain> {
-    return (await this.#call('GET', `domains/${encodeURIComponent(key)}`)) as unknown as RemoteDomain;
+  async showDomain(key: string): Promise<DomainSummary> {
+    return (await this.#call('GET', `domains/${encodeURIComponent(key)}`)) as unknown as DomainSummary;
   }
 
   /** Creates a domain from its definition (as in the config file, owners' JWKS inline). */
-  async createDomain(definition: Record<string, unknown>): Promise<RemoteDomain> {
-    return (await this.#call('POST', 'domains', definition)) as unknown as RemoteDomain;
+  async createDomain(definition: Record<string, unknown>): Promise<DomainSummary> {
+    return (await this.#call('POST', 'domains', definition)) as unknown as DomainSummary;
   }
 
   /** Makes a new transit key active in the running service; resolves to its kid. */

@@ -35,7 +35,8 @@ import { PROBLEM_CONTENT_TYPE, problem, problemFromError } from './problems.js';
 import { registerCrossSiteRefusal } from './cross-site.js';
 import { requestIdOf } from './request-id.js';
 import { registerRequestSecurity } from './request-security.js';
-import { adminRoutes } from './routes/admin.js';
+import { adminAccessRoutes } from './routes/admin-access.js';
+import { adminDomainRoutes } from './routes/admin-domains.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
 import { adminOwnerJwksRoutes } from './routes/admin-owner-jwks.js';
 import { adminSessionRoutes } from './routes/admin-session.js';
@@ -44,6 +45,7 @@ import { consoleRoutes } from './routes/console.js';
 import { domainDocumentRoutes } from './routes/domain-document.js';
 import { opsRoutes } from './routes/ops.js';
 import { pseudonymisationRoutes } from './routes/pseudonymisation.js';
+import { registerRoutes, route } from './routes/route-table.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import type { Storage } from './storage/storage.js';
 import { TrafficSampler } from './traffic.js';
@@ -312,19 +314,27 @@ async function assemble(
     if (reply.statusCode === 429) metrics.countRefusal(operation);
   });
 
-  await app.register(domainDocumentRoutes, { domains: keystore.domains, access });
-  await app.register(pseudonymisationRoutes, { pseudonymisation, metrics, access });
-  await app.register(opsRoutes, {
-    storage: keystore.storage,
-    keyStoreReady: () => keystore.keyStoreReady(),
-    domains: keystore.domains,
-    metrics,
-  });
-  await app.register(adminRoutes, { storage: keystore.storage, domains: keystore.domains, access, now, ownerJwks });
+  registerRoutes(app, [
+    ...domainDocumentRoutes({ domains: keystore.domains, access }),
+    ...pseudonymisationRoutes({ pseudonymisation, metrics, access, log: app.log }),
+    ...opsRoutes({
+      storage: keystore.storage,
+      keyStoreReady: () => keystore.keyStoreReady(),
+      domains: keystore.domains,
+      metrics,
+    }),
+    ...adminDomainRoutes({ domains: keystore.domains, access, ownerJwks }),
+    ...adminAccessRoutes({ storage: keystore.storage, domains: keystore.domains, access, now }),
+    route({
+      method: 'GET',
+      url: '/openapi.json',
+      operation: 'openapi',
+      access: 'public',
+      schema: { hide: true },
+      handler: async () => app.swagger(),
+    }),
+  ]);
   await registerConsole(app, { config, keystore, metrics, multiplier: multiplier.name, ownerJwks, now });
-  app.get('/openapi.json', { schema: { hide: true }, config: { operation: 'openapi', access: 'public' } }, async () =>
-    app.swagger(),
-  );
   const definitions = new DefinitionsSync({
     storage: keystore.storage,
     domains: keystore.domains,

@@ -46,6 +46,7 @@ export {
 } from './errors.js';
 export { openKeystore, type Keystore, type OpenKeystoreOptions } from './keystore.js';
 export { DomainRegistry, type Domain, type DomainDocument } from './domains.js';
+export { domainSummary, type DomainSummary } from './domain-summary.js';
 export { generateMasterKeyText } from './master-key.js';
 export {
   PKCS11_PIN_ENV,

@@ -10,12 +10,14 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type DomainRegistry,
+  type DomainSummary,
   type Keystore,
+  domainSummary,
   loadConfigFile,
   openKeystore,
   validateDomainConfig,
 } from '@blindpseudo/server';
-import { AdminClient, REMOTE_OPTIONS, type RemoteDomain } from '../admin-client.js';
+import { AdminClient, REMOTE_OPTIONS } from '../admin-client.js';
 import { AdminApiError } from '../errors.js';
 import { type CommandContext, DIR_OPTIONS, UsageError, configPath, parseOptions } from '../context.js';
 
@@ -38,20 +40,6 @@ blindpseudo domain refresh-owner-keys KEY --server URL [--token-file FILE]
 
 const OPTIONS = { ...DIR_OPTIONS, ...REMOTE_OPTIONS } as const;
 
-/** A domain as list and show print it, from the database or from the admin API alike. */
-type DomainView = Pick<
-  RemoteDomain,
-  | 'domain'
-  | 'description'
-  | 'audience'
-  | 'bufferSize'
-  | 'timeToLiveInTransit'
-  | 'jku'
-  | 'accessRule'
-  | 'transitPolicy'
-  | 'transitKeys'
->;
-
 async function withKeystore<T>(
   ctx: CommandContext,
   values: { dir?: string | undefined; config?: string | undefined },
@@ -64,26 +52,6 @@ async function withKeystore<T>(
   } finally {
     await keystore.close();
   }
-}
-
-function localView(domains: DomainRegistry, key: string): DomainView {
-  const domain = domains.get(key);
-  const d = domain.definition;
-  return {
-    domain: key,
-    description: d.description,
-    audience: domain.audience,
-    bufferSize: d.bufferSize,
-    timeToLiveInTransit: d.timeToLiveInTransit,
-    jku: d.owners.map((o) => o.jku),
-    accessRule: d.accessRule,
-    transitPolicy: d.transitPolicy,
-    transitKeys: domains.transitKeyStatus(key).map((k) => ({
-      kid: k.kid,
-      active: k.active,
-      ...(k.deactivatedAt === undefined ? {} : { deactivatedAt: k.deactivatedAt }),
-    })),
-  };
 }
 
 function oneKey(positionals: string[], command: string): string {
@@ -153,7 +121,7 @@ async function create(ctx: CommandContext): Promise<void> {
   });
 }
 
-function printTable(ctx: CommandContext, views: readonly DomainView[]): void {
+function printTable(ctx: CommandContext, views: readonly DomainSummary[]): void {
   const rows = views.map((d) => [
     d.domain,
     String(d.bufferSize),
@@ -180,12 +148,12 @@ async function list(ctx: CommandContext): Promise<void> {
   await withKeystore(ctx, values, async (domains) =>
     printTable(
       ctx,
-      domains.keys().map((key) => localView(domains, key)),
+      domains.keys().map((key) => domainSummary(domains, key, domains.get(key).definition.accessRule)),
     ),
   );
 }
 
-function printShow(ctx: CommandContext, d: DomainView): void {
+function printShow(ctx: CommandContext, d: DomainSummary): void {
   const summary = {
     domain: d.domain,
     desc: d.description,
@@ -211,7 +179,9 @@ async function show(ctx: CommandContext): Promise<void> {
   const key = oneKey(positionals, 'show');
   const remote = await AdminClient.fromOptions(ctx, values);
   if (remote !== undefined) return printShow(ctx, await remote.showDomain(key));
-  await withKeystore(ctx, values, async (domains) => printShow(ctx, localView(domains, key)));
+  await withKeystore(ctx, values, async (domains) =>
+    printShow(ctx, domainSummary(domains, key, domains.get(key).definition.accessRule)),
+  );
 }
 
 async function rotateTransitKey(ctx: CommandContext): Promise<void> {

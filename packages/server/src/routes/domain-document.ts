@@ -3,19 +3,19 @@
  * Its `accessRule` is the effective one (configured plus granted); its `secretKeys` are given to
  * the domain's owners (readSecretKeys) only, an empty array to everyone else.
  */
-import type { FastifyInstance } from 'fastify';
 import { type AccessControl, ruleAllows } from '../access-rules.js';
 import type { DomainRegistry } from '../domains.js';
 import { principalOf } from '../request-security.js';
 import { domainParams, responses } from '../schemas.js';
+import { type Route, route } from './route-table.js';
 
-export async function domainDocumentRoutes(
-  app: FastifyInstance,
-  options: { domains: DomainRegistry; access: AccessControl },
-): Promise<void> {
+export function domainDocumentRoutes(options: { domains: DomainRegistry; access: AccessControl }): Route[] {
   const { domains, access } = options;
-  app.get<{ Params: { domainKey: string } }>('/pseudo/v1/domains/:domainKey', {
-    config: { operation: 'getDomain', access: 'authenticated' },
+  const getDomain = route<{ Params: { domainKey: string } }>({
+    method: 'GET',
+    url: '/pseudo/v1/domains/:domainKey',
+    operation: 'getDomain',
+    access: 'authenticated',
     schema: {
       operationId: 'getDomain',
       summary: 'The domain document: audience, bufferSize, timeToLiveInTransit, secret keys for the owners',
@@ -31,4 +31,5 @@ export async function domainDocumentRoutes(
       return domains.document(key, { accessRule, secretKeys: owner });
     },
   });
+  return [getDomain];
 }

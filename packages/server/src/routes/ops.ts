@@ -2,12 +2,12 @@
  * Ops endpoints (for operators, not the protocol): `/livez` (the process answers), `/readyz` (storage reachable, keys
  * loaded), `/metrics` (Prometheus text) and the service's public key set.
  */
-import type { FastifyInstance } from 'fastify';
 import type { DomainRegistry } from '../domains.js';
 import type { Metrics } from '../metrics.js';
 import { ServiceError } from '../errors.js';
 import { SERVICE_JWKS_PATH } from '../service-key.js';
 import type { Storage } from '../storage/storage.js';
+import { type Route, route } from './route-table.js';
 
 export interface OpsRoutesOptions {
   storage: Storage;
@@ -28,70 +28,71 @@ const status = {
   properties: { status: { type: 'string' }, domains: { type: 'integer' } },
 } as const;
 
-export async function opsRoutes(app: FastifyInstance, options: OpsRoutesOptions): Promise<void> {
-  const { storage, domains, metrics } = options;
-  const tags = ['operations'];
+const jwkSchema = {
+  type: 'object',
+  properties: {
+    kty: { type: 'string' },
+    kid: { type: 'string' },
+    use: { type: 'string' },
+    alg: { type: 'string' },
+    n: { type: 'string' },
+    e: { type: 'string' },
+  },
+} as const;
+const tags = ['operations'];
 
-  app.get('/livez', {
-    config: { operation: 'livez', access: 'public' },
-    schema: { summary: 'Liveness', tags, response: { 200: status } },
-    handler: async () => ({ status: 'ok' }),
-  });
-
-  app.get('/readyz', {
-    config: { operation: 'readyz', access: 'public' },
-    schema: {
-      summary: 'Readiness: storage reachable, keys loaded, key store answering',
-      tags,
-      response: { 200: status, '5xx': { $ref: 'Problem#' } },
-    },
-    handler: async () => {
-      try {
-        await storage.ping();
-      } catch {
-        throw new ServiceError('ERR_SERVER_UNAVAILABLE', 'storage is not reachable');
-      }
-      await checkKeyStore(options.keyStoreReady);
-      return { status: 'ready', domains: domains.keys().length };
-    },
-  });
-
-  app.get('/metrics', {
-    config: { operation: 'metrics', access: 'public' },
-    schema: { summary: 'Prometheus metrics', tags, produces: ['text/plain'], response: { 200: { type: 'string' } } },
-    handler: async (_request, reply) => {
-      reply.type('text/plain; version=0.0.4; charset=utf-8');
-      return metrics.render();
-    },
-  });
-
-  app.get(SERVICE_JWKS_PATH, {
-    config: { operation: 'serviceJwks', access: 'public' },
-    schema: {
-      summary: "The service's own public key set (a recipient of every domain's secret keys)",
-      tags,
-      response: {
-        200: {
-          type: 'object',
-          properties: {
-            keys: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  kty: { type: 'string' },
-                  kid: { type: 'string' },
-                  use: { type: 'string' },
-                  alg: { type: 'string' },
-                  n: { type: 'string' },
-                  e: { type: 'string' },
-                },
-              },
-            },
-          },
-        },
+export function opsRoutes({ storage, keyStoreReady, domains, metrics }: OpsRoutesOptions): Route[] {
+  return [
+    route({
+      method: 'GET',
+      url: '/livez',
+      operation: 'livez',
+      access: 'public',
+      schema: { summary: 'Liveness', tags, response: { 200: status } },
+      handler: async () => ({ status: 'ok' }),
+    }),
+    route({
+      method: 'GET',
+      url: '/readyz',
+      operation: 'readyz',
+      access: 'public',
+      schema: {
+        summary: 'Readiness: storage reachable, keys loaded, key store answering',
+        tags,
+        response: { 200: status, '5xx': { $ref: 'Problem#' } },
       },
-    },
-    handler: async () => domains.serviceJwks,
-  });
+      handler: async () => {
+        try {
+          await storage.ping();
+        } catch {
+          throw new ServiceError('ERR_SERVER_UNAVAILABLE', 'storage is not reachable');
+        }
+        await checkKeyStore(keyStoreReady);
+        return { status: 'ready', domains: domains.keys().length };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/metrics',
+      operation: 'metrics',
+      access: 'public',
+      schema: { summary: 'Prometheus metrics', tags, produces: ['text/plain'], response: { 200: { type: 'string' } } },
+      handler: async (_request, reply) => {
+        reply.type('text/plain; version=0.0.4; charset=utf-8');
+        return metrics.render();
+      },
+    }),
+    route({
+      method: 'GET',
+      url: SERVICE_JWKS_PATH,
+      operation: 'serviceJwks',
+      access: 'public',
+      schema: {
+        summary: "The service's own public key set (a recipient of every domain's secret keys)",
+        tags,
+        response: { 200: { type: 'object', properties: { keys: { type: 'array', items: jwkSchema } } } },
+      },
+      handler: async () => domains.serviceJwks,
+    }),
+  ];
 }

@@ -9,16 +9,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CURVE_NAME, type Point, pointToJson } from '@blindpseudo/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../access-rules.js';
+import { ServiceError } from '../errors.js';
 import { type Input, type TransitInfoRule, inputId, itemValidatorCompiler, readItem } from '../inputs.js';
 import type { Metrics } from '../metrics.js';
-import type { Pseudonymisation, TransitResult } from '../pseudonymisation.js';
 import type { Principal } from '../principals.js';
-import { ServiceError } from '../errors.js';
 import { problemFromError } from '../problems.js';
+import type { Pseudonymisation, TransitResult } from '../pseudonymisation.js';
 import { principalOf } from '../request-security.js';
 import { convertParams, domainParams, responses } from '../schemas.js';
+import { type Route, route } from './route-table.js';
 
 interface Params {
   domainKey: string;
@@ -26,6 +27,7 @@ interface Params {
 }
 
 type Output = Record<string, unknown>;
+type OperationName = 'pseudonymize' | 'identify' | 'convert';
 
 /** The caller of one request, shared by its items. */
 interface Caller {
@@ -36,37 +38,99 @@ interface Caller {
 
 /** One kind of operation: how it reads an input and what it answers. */
 interface Operation {
-  readonly name: 'pseudonymize' | 'identify' | 'convert';
+  readonly name: OperationName;
   readonly transitInfo: TransitInfoRule;
   run(params: Params, point: Point, transitInfo: string | undefined, caller: Caller): Promise<Output>;
-}
-
-function transitOutput(domain: string, r: TransitResult): Output {
-  return { domain, crv: CURVE_NAME, iat: r.iat, exp: r.exp, ...pointToJson(r.point), transitInfo: r.transitInfo };
 }
 
 export interface PseudonymisationRoutesOptions {
   pseudonymisation: Pseudonymisation;
   metrics: Metrics;
   access: AccessControl;
+  log: FastifyBaseLogger;
 }
 
-export async function pseudonymisationRoutes(
-  app: FastifyInstance,
-  options: PseudonymisationRoutesOptions,
-): Promise<void> {
-  const { pseudonymisation, metrics, access } = options;
+/** The routes, as data: each an operation in its single or Multiple form. */
+const ROUTES: readonly {
+  path: string;
+  operation: string;
+  summary: string;
+  body: string;
+  result: string;
+  op: OperationName;
+  form: 'single' | 'multiple';
+}[] = [
+  {
+    path: 'pseudonymize',
+    operation: 'pseudonymize',
+    summary: 'Pseudonymize a blinded value r·X',
+    body: 'PseudonymizeRequest',
+    result: 'TransitResult',
+    op: 'pseudonymize',
+    form: 'single',
+  },
+  {
+    path: 'identify',
+    operation: 'identify',
+    summary: 'Identify a blinded pseudonym in transit',
+    body: 'IdentifyRequest',
+    result: 'IdentifyResult',
+    op: 'identify',
+    form: 'single',
+  },
+  {
+    path: 'convertTo/:toDomainKey',
+    operation: 'convertTo',
+    summary: 'Convert a blinded pseudonym (in transit, or at rest without transitInfo) to another domain',
+    body: 'ConvertRequest',
+    result: 'TransitResult',
+    op: 'convert',
+    form: 'single',
+  },
+  {
+    path: 'pseudonymizeMultiple',
+    operation: 'pseudonymizeMultiple',
+    summary: 'Pseudonymize up to 10 blinded values',
+    body: 'MultipleRequest',
+    result: 'MultipleResult',
+    op: 'pseudonymize',
+    form: 'multiple',
+  },
+  {
+    path: 'identifyMultiple',
+    operation: 'identifyMultiple',
+    summary: 'Identify up to 10 blinded pseudonyms in transit',
+    body: 'MultipleRequest',
+    result: 'MultipleResult',
+    op: 'identify',
+    form: 'multiple',
+  },
+  {
+    path: 'convertMultipleTo/:toDomainKey',
+    operation: 'convertMultipleTo',
+    summary: 'Convert up to 10 blinded pseudonyms to another domain',
+    body: 'MultipleRequest',
+    result: 'MultipleResult',
+    op: 'convert',
+    form: 'multiple',
+  },
+  {
+    path: 'convertToMultiple/:toDomainKey',
+    operation: 'convertToMultiple',
+    summary: 'Alias of convertMultipleTo (sent by some clients)',
+    body: 'MultipleRequest',
+    result: 'MultipleResult',
+    op: 'convert',
+    form: 'multiple',
+  },
+];
 
-  const callerOf = (request: FastifyRequest<{ Params: Params }>): Caller => {
-    const principal = principalOf(request);
-    let owns: Promise<boolean> | undefined;
-    return {
-      principal,
-      ownsSource: () => (owns ??= access.allows(principal, request.params.domainKey, 'readSecretKeys')),
-    };
-  };
+function transitOutput(domain: string, r: TransitResult): Output {
+  return { domain, crv: CURVE_NAME, iat: r.iat, exp: r.exp, ...pointToJson(r.point), transitInfo: r.transitInfo };
+}
 
-  const operations: Record<Operation['name'], Operation> = {
+function operationsOf(pseudonymisation: Pseudonymisation): Record<OperationName, Operation> {
+  return {
     pseudonymize: {
       name: 'pseudonymize',
       transitInfo: 'ignored',
@@ -99,147 +163,81 @@ export async function pseudonymisationRoutes(
       },
     },
   };
+}
 
+/** The handlers of a single and of a Multiple call of an operation. */
+function handlers(options: PseudonymisationRoutesOptions) {
+  const { pseudonymisation, metrics, access, log } = options;
+  const callerOf = (request: FastifyRequest<{ Params: Params }>): Caller => {
+    const principal = principalOf(request);
+    let owns: Promise<boolean> | undefined;
+    return {
+      principal,
+      ownsSource: () => (owns ??= access.allows(principal, request.params.domainKey, 'readSecretKeys')),
+    };
+  };
   /** Unknown domains fail the whole call (404), before any item is read. */
   const checkDomains = (p: Params): void => {
     pseudonymisation.assertDomain(p.domainKey);
     if (p.toDomainKey !== undefined) pseudonymisation.assertDomain(p.toDomainKey);
   };
-
-  const single =
-    (op: Operation) =>
-    async (request: FastifyRequest<{ Params: Params }>): Promise<Output> => {
+  const answer = async (op: Operation, p: Params, input: Input, caller: Caller): Promise<Output> => {
+    const output = await op.run(p, input.point, input.transitInfo, caller);
+    metrics.countItem(op.name, 'success');
+    return { id: randomUUID(), inResponseTo: input.id, ...output };
+  };
+  return {
+    single: (op: Operation) => async (request: FastifyRequest<{ Params: Params }>) => {
       checkDomains(request.params);
       try {
         // The body was read by the item check (itemValidatorCompiler), like each item of a Multiple call.
-        const input = request.body as Input;
-        const output = await op.run(request.params, input.point, input.transitInfo, callerOf(request));
-        metrics.countItem(op.name, 'success');
-        return { id: randomUUID(), inResponseTo: input.id, ...output };
+        return await answer(op, request.params, request.body as Input, callerOf(request));
       } catch (err) {
         metrics.countItem(op.name, 'problem');
         throw err;
       }
-    };
-
-  const multiple =
-    (op: Operation) =>
-    async (request: FastifyRequest<{ Params: Params }>): Promise<Output> => {
+    },
+    multiple: (op: Operation) => async (request: FastifyRequest<{ Params: Params }>) => {
       checkDomains(request.params);
       const caller = callerOf(request);
       const body = request.body as { id?: string; inputs: unknown[] };
       const outputs = await Promise.all(
         body.inputs.map(async (raw, i): Promise<Output> => {
           try {
-            const input = readItem(raw, op.transitInfo, `inputs[${i}]`);
-            const output = await op.run(request.params, input.point, input.transitInfo, caller);
-            metrics.countItem(op.name, 'success');
-            return { id: randomUUID(), inResponseTo: input.id, ...output };
+            return await answer(op, request.params, readItem(raw, op.transitInfo, `inputs[${i}]`), caller);
           } catch (err) {
             const { problem, serverFault } = problemFromError(err, inputId(raw));
-            if (serverFault) app.log.error({ err, item: i }, 'item failed');
+            if (serverFault) log.error({ err, item: i }, 'item failed');
             metrics.countItem(op.name, 'problem');
             return { ...problem };
           }
         }),
       );
       return { id: randomUUID(), inResponseTo: body.id, outputs };
-    };
-
-  const post = (
-    url: string,
-    operation: string,
-    summary: string,
-    body: string,
-    result: string,
-    params: object,
-    op: Operation,
-    form: typeof single,
-  ): void => {
-    app.post(url, {
-      config: { operation, access: op.name },
-      schema: {
-        operationId: operation,
-        summary,
-        tags: ['pseudonymisation'],
-        params,
-        body: { $ref: `${body}#` },
-        response: responses({ $ref: `${result}#` }),
-      },
-      ...(form === single ? { validatorCompiler: itemValidatorCompiler(op.transitInfo) } : {}),
-      handler: form(op) as never,
-    });
+    },
   };
+}
 
-  const base = '/pseudo/v1/domains/:domainKey';
-  post(
-    `${base}/pseudonymize`,
-    'pseudonymize',
-    'Pseudonymize a blinded value r·X',
-    'PseudonymizeRequest',
-    'TransitResult',
-    domainParams,
-    operations.pseudonymize,
-    single,
-  );
-  post(
-    `${base}/identify`,
-    'identify',
-    'Identify a blinded pseudonym in transit',
-    'IdentifyRequest',
-    'IdentifyResult',
-    domainParams,
-    operations.identify,
-    single,
-  );
-  post(
-    `${base}/convertTo/:toDomainKey`,
-    'convertTo',
-    'Convert a blinded pseudonym (in transit, or at rest without transitInfo) to another domain',
-    'ConvertRequest',
-    'TransitResult',
-    convertParams,
-    operations.convert,
-    single,
-  );
-  post(
-    `${base}/pseudonymizeMultiple`,
-    'pseudonymizeMultiple',
-    'Pseudonymize up to 10 blinded values',
-    'MultipleRequest',
-    'MultipleResult',
-    domainParams,
-    operations.pseudonymize,
-    multiple,
-  );
-  post(
-    `${base}/identifyMultiple`,
-    'identifyMultiple',
-    'Identify up to 10 blinded pseudonyms in transit',
-    'MultipleRequest',
-    'MultipleResult',
-    domainParams,
-    operations.identify,
-    multiple,
-  );
-  post(
-    `${base}/convertMultipleTo/:toDomainKey`,
-    'convertMultipleTo',
-    'Convert up to 10 blinded pseudonyms to another domain',
-    'MultipleRequest',
-    'MultipleResult',
-    convertParams,
-    operations.convert,
-    multiple,
-  );
-  post(
-    `${base}/convertToMultiple/:toDomainKey`,
-    'convertToMultiple',
-    'Alias of convertMultipleTo (sent by some clients)',
-    'MultipleRequest',
-    'MultipleResult',
-    convertParams,
-    operations.convert,
-    multiple,
-  );
+export function pseudonymisationRoutes(options: PseudonymisationRoutesOptions): Route[] {
+  const operations = operationsOf(options.pseudonymisation);
+  const forms = handlers(options);
+  return ROUTES.map((r) => {
+    const op = operations[r.op];
+    return route<{ Params: Params }>({
+      method: 'POST',
+      url: `/pseudo/v1/domains/:domainKey/${r.path}`,
+      operation: r.operation,
+      access: op.name,
+      schema: {
+        operationId: r.operation,
+        summary: r.summary,
+        tags: ['pseudonymisation'],
+        params: r.path.includes(':toDomainKey') ? convertParams : domainParams,
+        body: { $ref: `${r.body}#` },
+        response: responses({ $ref: `${r.result}#` }),
+      },
+      ...(r.form === 'single' ? { validatorCompiler: itemValidatorCompiler(op.transitInfo) } : {}),
+      handler: forms[r.form](op),
+    });
+  });
 }
