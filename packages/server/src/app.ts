@@ -324,7 +324,7 @@ async function assemble(
       metrics,
     }),
     ...adminDomainRoutes({ domains: keystore.domains, access, ownerJwks }),
-    ...adminAccessRoutes({ storage: keystore.storage, domains: keystore.domains, access, now }),
+    ...adminAccessRoutes({ storage: keystore.storage, domains: keystore.domains, access, now, authenticator }),
     route({
       method: 'GET',
       url: '/openapi.json',

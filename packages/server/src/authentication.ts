@@ -12,7 +12,7 @@
  * Not protected against: a stolen but unrevoked credential; token replay within its lifetime.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import { type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
@@ -45,32 +45,76 @@ function validName(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= MAX_PRINCIPAL_ID_LENGTH;
 }
 
-async function issuerKeys(config: NonNullable<AuthConfig['jwt']>): Promise<JWTVerifyGetKey> {
-  if (config.jwksUrl !== undefined) return createRemoteJWKSet(new URL(config.jwksUrl));
-  const file = config.jwksFile as string;
-  let jwks: unknown;
-  try {
-    jwks = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(
-      'config.auth.jwt.jwksFile',
-      `cannot read a JSON key set from ${file} (${(err as Error).message})`,
-    );
+/** A compact fingerprint of a file's version: it changes whenever the file is replaced or written. */
+async function versionOf(file: string): Promise<string> {
+  const s = await stat(file, { bigint: true });
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+}
+
+/**
+ * The token issuer's keys from a JWKS file, read again whenever the file changes (checked at each
+ * verification: one stat) and on an admin refresh, so that a key removed from the file is refused
+ * at once. A file that cannot be read or parsed leaves the last good keys in use.
+ */
+class IssuerKeyFile {
+  readonly #file: string;
+  #version = '';
+  #keys: JWTVerifyGetKey = () => Promise.reject(new errors.JWKSNoMatchingKey());
+  #kids: readonly string[] = [];
+
+  constructor(file: string) {
+    this.#file = file;
   }
-  try {
-    return createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
-  } catch {
-    throw new ConfigError('config.auth.jwt.jwksFile', `${file} is not a JSON Web Key Set`);
+
+  get kids(): readonly string[] {
+    return this.#kids;
   }
+
+  /** Reads the file if it changed; throws a {@link ConfigError} when it cannot be used. */
+  async refresh(): Promise<void> {
+    const path = 'config.auth.jwt.jwksFile';
+    let version: string;
+    let jwks: { keys?: { kid?: unknown }[] };
+    try {
+      version = await versionOf(this.#file);
+      if (version === this.#version) return;
+      jwks = JSON.parse(await readFile(this.#file, 'utf8')) as typeof jwks;
+    } catch (err) {
+      throw new ConfigError(path, `cannot read a JSON key set from ${this.#file} (${(err as Error).message})`);
+    }
+    try {
+      this.#keys = createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
+    } catch {
+      throw new ConfigError(path, `${this.#file} is not a JSON Web Key Set`);
+    }
+    this.#kids = (jwks.keys ?? []).flatMap((k) => (typeof k.kid === 'string' ? [k.kid] : []));
+    this.#version = version;
+  }
+
+  readonly getKey: JWTVerifyGetKey = async (header, token) => {
+    await this.refresh().catch(() => undefined);
+    return this.#keys(header, token);
+  };
+}
+
+/** The token issuer's keys: fetched from its JWKS URL (jose caches them), or read from a file. */
+type IssuerKeys =
+  { source: 'url'; set: ReturnType<typeof createRemoteJWKSet> } | { source: 'file'; file: IssuerKeyFile };
+
+async function issuerKeys(config: NonNullable<AuthConfig['jwt']>): Promise<IssuerKeys> {
+  if (config.jwksUrl !== undefined) return { source: 'url', set: createRemoteJWKSet(new URL(config.jwksUrl)) };
+  const file = new IssuerKeyFile(config.jwksFile as string);
+  await file.refresh();
+  return { source: 'file', file };
 }
 
 export class Authenticator {
   readonly #config: AuthConfig;
   readonly #storage: Storage;
   readonly #now: () => number;
-  readonly #keys: JWTVerifyGetKey | undefined;
+  readonly #keys: IssuerKeys | undefined;
 
-  private constructor(config: AuthConfig, storage: Storage, now: () => number, keys: JWTVerifyGetKey | undefined) {
+  private constructor(config: AuthConfig, storage: Storage, now: () => number, keys: IssuerKeys | undefined) {
     this.#config = config;
     this.#storage = storage;
     this.#now = now;
@@ -80,6 +124,25 @@ export class Authenticator {
   static async create(config: AuthConfig, storage: Storage, now: () => number): Promise<Authenticator> {
     const keys = config.jwt === undefined ? undefined : await issuerKeys(config.jwt);
     return new Authenticator(config, storage, now, keys);
+  }
+
+  /**
+   * Reads the token issuer's keys again now (its JWKS file, or its JWKS URL) and answers the kids
+   * in use; throws a {@link ConfigError} when the file cannot be used (the last good keys stay).
+   */
+  async refreshIssuerKeys(): Promise<{ source: 'url' | 'file' | 'none'; kids: readonly string[] }> {
+    const keys = this.#keys;
+    if (keys === undefined) return { source: 'none', kids: [] };
+    if (keys.source === 'file') {
+      await keys.file.refresh();
+      return { source: 'file', kids: keys.file.kids };
+    }
+    try {
+      await keys.set.reload();
+    } catch {
+      throw new ServiceError('ERR_SERVER_UNAVAILABLE', "the token issuer's keys are not available");
+    }
+    return { source: 'url', kids: (keys.set.jwks()?.keys ?? []).flatMap((k) => (k.kid === undefined ? [] : [k.kid])) };
   }
 
   /** Warnings to log at every start (development settings, no way to authenticate). */
@@ -163,7 +226,11 @@ export class Authenticator {
     }
     if (this.#keys === undefined || this.#config.jwt === undefined)
       refuse('ERR_SERVER_INVALID_ACCESS_TOKEN', 'the access token is not valid');
-    return this.#fromJwt(token, this.#keys, this.#config.jwt);
+    return this.#fromJwt(
+      token,
+      this.#keys.source === 'url' ? this.#keys.set : this.#keys.file.getKey,
+      this.#config.jwt,
+    );
   }
 
   async #fromJwt(token: string, keys: JWTVerifyGetKey, jwt: NonNullable<AuthConfig['jwt']>): Promise<Principal> {

@@ -1,10 +1,12 @@
 /**
  * The admin API's access control, `/admin/v1/…`: access grants, principals, revocation of
- * principals and certificates. They live in storage, which every request reads: changes take
- * effect at the next request. Inputs are checked by {@link Administration}.
+ * principals and certificates, and a refresh of the token issuer's keys. Grants and revocations
+ * live in storage, which every request reads: changes take effect at the next request. Inputs are
+ * checked by {@link Administration}.
  */
 import type { AccessControl } from '../access-rules.js';
 import { Administration, type GrantInput } from '../administration.js';
+import type { Authenticator } from '../authentication.js';
 import type { DomainRegistry } from '../domains.js';
 import type { Storage, StoredPrincipal } from '../storage/storage.js';
 import { responses } from '../schemas.js';
@@ -15,6 +17,7 @@ export interface AdminAccessRoutesOptions {
   domains: DomainRegistry;
   access: AccessControl;
   now: () => number;
+  authenticator: Authenticator;
 }
 
 const str = { type: 'string' } as const;
@@ -184,6 +187,21 @@ export function adminAccessRoutes(options: AdminAccessRoutesOptions): Route[] {
       },
       changed: 'revoked',
       act: (b) => admin.revokeCertificate(b.fingerprint),
+    }),
+    route({
+      method: 'POST',
+      url: `${base}/token-issuer/keys/refresh`,
+      operation: 'admin.refreshIssuerKeys',
+      access: 'admin',
+      schema: {
+        tags,
+        summary: "Read the token issuer's keys again now (its JWKS file or URL); answers the kids in use",
+        response: responses({
+          type: 'object',
+          properties: { source: { type: 'string', enum: ['file', 'url', 'none'] }, kids: strings },
+        }),
+      },
+      handler: async () => options.authenticator.refreshIssuerKeys(),
     }),
   ];
 }
