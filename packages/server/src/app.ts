@@ -95,6 +95,23 @@ const REDACT = [
   '*.scalar',
 ];
 
+/** A URL as logged: its query string may hold credentials (`?access_token=`), so only its presence shows. */
+function loggedUrl(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : `${url.slice(0, query)}?[redacted]`;
+}
+
+/** How requests appear in the logs: Fastify's members, the URL without its query string. */
+const logSerializers = {
+  req: (req: FastifyRequest) => ({
+    method: req.method,
+    url: loggedUrl(req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  }),
+};
+
 function outcomeOf(statusCode: number): RequestOutcome {
   if (statusCode >= 500) return 'server_error';
   if (statusCode >= 400) return 'client_error';
@@ -223,6 +240,7 @@ async function assemble(
     logger: {
       level: config.logLevel,
       redact: { paths: REDACT, censor: '[redacted]' },
+      serializers: logSerializers,
       ...(options.logStream === undefined ? {} : { stream: options.logStream }),
     },
     bodyLimit: config.limits.bodyLimitBytes,
