@@ -5,22 +5,17 @@
  * Load order: keys and storage first (a wrong master key or a bad JWKS stops here), then
  * authentication (the token issuer's keys), then the request security hooks (authentication,
  * access rules, limits, audit: request-security.ts), then the external plugins (OpenAPI from the
- * route schemas, docs page), then the error handling, CORS and metrics hooks, then the routes.
- *
- * With `config.tls` the service speaks HTTPS; with `config.auth.mtls` it asks for a client
- * certificate (optional at the TLS level, so that bearer tokens still work; checked per request).
+ * route schemas, docs page), then the response, CORS and metrics hooks, then the routes. The HTTP(S)
+ * server under it, its logging and its answer to every refusal are http-server.ts's.
  */
-import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { AccessControl } from './access-rules.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './authentication.js';
 import type { ServiceConfig } from './config.js';
-import { ConfigError, ServiceError } from './errors.js';
-import { answerClientError, answerServerRefusals } from './connection-errors.js';
+import { createFastify } from './http-server.js';
 import { registerCors } from './cors.js';
 import { DEFAULT_DEFINITIONS_POLL_MS, DefinitionsSync } from './definitions-sync.js';
 import type { DomainRegistry } from './domains.js';
@@ -31,9 +26,8 @@ import { registerJsonBody } from './json-body.js';
 import { selectMultiplier } from './multipliers.js';
 import { Pseudonymisation } from './pseudonymisation.js';
 import { OwnerJwksRefresher } from './owner-jwks-refresh.js';
-import { PROBLEM_CONTENT_TYPE, problem, problemFromError } from './problems.js';
+import { PROBLEM_CONTENT_TYPE, problem } from './problems.js';
 import { registerCrossSiteRefusal } from './cross-site.js';
-import { requestIdOf } from './request-id.js';
 import { registerRequestSecurity } from './request-security.js';
 import { adminAccessRoutes } from './routes/admin-access.js';
 import { adminDomainRoutes } from './routes/admin-domains.js';
@@ -45,7 +39,7 @@ import { consoleRoutes } from './routes/console.js';
 import { domainDocumentRoutes } from './routes/domain-document.js';
 import { opsRoutes } from './routes/ops.js';
 import { pseudonymisationRoutes } from './routes/pseudonymisation.js';
-import { registerRoutes, route } from './routes/route-table.js';
+import { type Route, registerRoutes, route } from './routes/route-table.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import type { Storage } from './storage/storage.js';
 import { TrafficSampler } from './traffic.js';
@@ -81,57 +75,10 @@ export interface BuildAppOptions {
   definitionsPollMs?: number;
 }
 
-/** Log redaction: request bodies, tokens, and anything shaped like a point or a transitInfo. */
-const REDACT = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.body',
-  'res.body',
-  'body',
-  'err.body',
-  '*.x',
-  '*.y',
-  '*.transitInfo',
-  '*.scalar',
-];
-
-/** A URL as logged: its query string may hold credentials (`?access_token=`), so only its presence shows. */
-function loggedUrl(url: string): string {
-  const query = url.indexOf('?');
-  return query < 0 ? url : `${url.slice(0, query)}?[redacted]`;
-}
-
-/** How requests appear in the logs: Fastify's members, the URL without its query string. */
-const logSerializers = {
-  req: (req: FastifyRequest) => ({
-    method: req.method,
-    url: loggedUrl(req.url),
-    host: req.host,
-    remoteAddress: req.ip,
-    remotePort: req.socket?.remotePort,
-  }),
-};
-
 function outcomeOf(statusCode: number): RequestOutcome {
   if (statusCode >= 500) return 'server_error';
   if (statusCode >= 400) return 'client_error';
   return 'success';
-}
-
-/** The one answer to every error of a request: its problem (problems.ts), logged without the request. */
-function answerProblem(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const { problem: body, headers, serverFault } = problemFromError(err, requestIdOf(request.body));
-  if (serverFault) request.log.error({ err }, 'request failed');
-  else request.log.info({ problem: body.type, detail: body.detail }, 'request refused');
-  reply.headers(headers);
-  request.problemKind = body.type.slice(body.type.lastIndexOf(':') + 1);
-  return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
-}
-
-/** HTTP/1.1 requires Host (RFC 9112, 3.2): Node's own refusal has no body, so the check is here. */
-async function hostRequired(request: FastifyRequest): Promise<void> {
-  if (request.raw.httpVersion === '1.1' && request.headers.host === undefined)
-    throw new ServiceError('ERR_SERVER_INVALID_REQUEST', 'the request has no Host header');
 }
 
 /** The operator console's pages and the admin routes that only it needs (traffic, audit search…). */
@@ -180,48 +127,54 @@ export async function buildApp(config: ServiceConfig, options: BuildAppOptions =
   }
 }
 
-async function readPem(file: string, path: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    throw new ConfigError(path, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+/** The OpenAPI document (from the route schemas) and its docs page. */
+async function registerApiDocs(app: FastifyInstance, publicBaseUrl: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'blindpseudo — blind pseudonymisation service',
+        description: 'eHealth Pseudonymisation REST v1 protocol (see PROTOCOL.md). Errors are RFC 9457 problems.',
+        version: '1',
+      },
+      servers: [{ url: publicBaseUrl }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 }
 
-/**
- * How often Node checks for requests not received whole within requestTimeoutMs (its default,
- * 30 s, would let a slow request live up to twice the timeout).
- */
-function connectionsCheckingInterval(config: ServiceConfig): number {
-  return Math.min(1000, config.limits.requestTimeoutMs);
+/** The OpenAPI document, as JSON (not itself in the document). */
+function openApiRoute(app: FastifyInstance): Route {
+  return route({
+    method: 'GET',
+    url: '/openapi.json',
+    operation: 'openapi',
+    access: 'public',
+    schema: { hide: true },
+    handler: async () => app.swagger(),
+  });
 }
 
-/**
- * Node's server options for slow requests. headersTimeout must not exceed requestTimeout: with
- * Node's default (60 s) above it, a shorter request timeout never fires at all.
- */
-function slowRequestOptions(config: ServiceConfig): object {
-  return {
-    connectionsCheckingInterval: connectionsCheckingInterval(config),
-    // A request without Host is answered with a problem (hostRequired below), not an empty 400.
-    requireHostHeader: false,
-    requestTimeout: config.limits.requestTimeoutMs,
-    headersTimeout: Math.min(60_000, config.limits.requestTimeoutMs),
-  };
-}
-
-/** HTTPS server options, asking for (not requiring) a client certificate when mTLS is on. */
-async function httpsOptions(config: ServiceConfig): Promise<object | undefined> {
-  if (config.tls === undefined) return undefined;
-  const mtls = config.auth.mtls;
-  return {
-    ...slowRequestOptions(config),
-    cert: await readPem(config.tls.certFile, 'config.tls.certFile'),
-    key: await readPem(config.tls.keyFile, 'config.tls.keyFile'),
-    ...(mtls === undefined
-      ? {}
-      : { ca: await readPem(mtls.caFile, 'config.auth.mtls.caFile'), requestCert: true, rejectUnauthorized: false }),
-  };
+/** What every answer gets: a 404 problem where no route matches, security headers, CORS, metrics. */
+function registerResponseHooks(app: FastifyInstance, config: ServiceConfig, metrics: Metrics): void {
+  app.setNotFoundHandler((request, reply) => {
+    request.problemKind = 'resourceNotFound';
+    return reply
+      .status(404)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(problem('resourceNotFound', `no resource at ${request.method} ${request.url.split('?')[0]}`));
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  registerCors(app, config.cors);
+  app.addHook('onResponse', async (request, reply) => {
+    const operation = request.routeOptions.config.operation ?? 'other';
+    metrics.observeRequest(operation, outcomeOf(reply.statusCode), reply.elapsedTime / 1000);
+    if (reply.statusCode === 429) metrics.countRefusal(operation);
+  });
 }
 
 async function assemble(
@@ -230,30 +183,8 @@ async function assemble(
   now: () => number,
   options: BuildAppOptions,
 ): Promise<FastifyInstance> {
-  const https = await httpsOptions(config);
   const authenticator = await Authenticator.create(config.auth, keystore.storage, now);
-  // One factory call for HTTP and HTTPS: the instance is used the same way.
-  const app = Fastify({
-    ...(https === undefined ? { http: slowRequestOptions(config) } : { https }),
-    clientErrorHandler: answerClientError,
-    frameworkErrors: answerProblem,
-    logger: {
-      level: config.logLevel,
-      redact: { paths: REDACT, censor: '[redacted]' },
-      serializers: logSerializers,
-      ...(options.logStream === undefined ? {} : { stream: options.logStream }),
-    },
-    bodyLimit: config.limits.bodyLimitBytes,
-    requestTimeout: config.limits.requestTimeoutMs,
-    // Idle sockets are closed silently: later than a slow request's 408 problem.
-    connectionTimeout: config.limits.requestTimeoutMs + 2 * connectionsCheckingInterval(config),
-    forceCloseConnections: 'idle',
-    return503OnClosing: true,
-    genReqId: () => randomUUID(),
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-  }) as unknown as FastifyInstance;
-  answerServerRefusals(app.server, app.log);
-  app.addHook('onRequest', hostRequired);
+  const app = await createFastify(config, options.logStream);
   for (const warning of [...keystore.warnings, ...authenticator.warnings]) app.log.warn(warning);
   app.decorate('domains', keystore.domains);
   app.decorate('storage', keystore.storage);
@@ -295,42 +226,13 @@ async function assemble(
   });
   registerCrossSiteRefusal(app);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'blindpseudo — blind pseudonymisation service',
-        description: 'eHealth Pseudonymisation REST v1 protocol (see PROTOCOL.md). Errors are RFC 9457 problems.',
-        version: '1',
-      },
-      servers: [{ url: config.publicBaseUrl }],
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await registerApiDocs(app, config.publicBaseUrl);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   // JSON in UTF-8 only: other media types, charsets and encodings are refused with 415.
   registerJsonBody(app);
 
-  app.setErrorHandler(answerProblem);
-  app.setNotFoundHandler((request, reply) => {
-    request.problemKind = 'resourceNotFound';
-    return reply
-      .status(404)
-      .type(PROBLEM_CONTENT_TYPE)
-      .send(problem('resourceNotFound', `no resource at ${request.method} ${request.url.split('?')[0]}`));
-  });
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
-  });
-  registerCors(app, config.cors);
-  app.addHook('onResponse', async (request, reply) => {
-    const operation = request.routeOptions.config.operation ?? 'other';
-    metrics.observeRequest(operation, outcomeOf(reply.statusCode), reply.elapsedTime / 1000);
-    if (reply.statusCode === 429) metrics.countRefusal(operation);
-  });
+  registerResponseHooks(app, config, metrics);
 
   registerRoutes(app, [
     ...domainDocumentRoutes({ domains: keystore.domains, access }),
@@ -343,14 +245,7 @@ async function assemble(
     }),
     ...adminDomainRoutes({ domains: keystore.domains, access, ownerJwks }),
     ...adminAccessRoutes({ storage: keystore.storage, domains: keystore.domains, access, now, authenticator }),
-    route({
-      method: 'GET',
-      url: '/openapi.json',
-      operation: 'openapi',
-      access: 'public',
-      schema: { hide: true },
-      handler: async () => app.swagger(),
-    }),
+    openApiRoute(app),
   ]);
   await registerConsole(app, { config, keystore, metrics, multiplier: multiplier.name, ownerJwks, now });
   const definitions = new DefinitionsSync({

@@ -185,6 +185,24 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** A test domain as `config.domains` takes it; open to everyone where the service is open (no auth). */
+function domainConfig(d: TestServiceDomain, open: boolean): Record<string, unknown> {
+  const openAccess = Object.fromEntries(ALL_OPERATIONS.map((op) => [op, ['*']]));
+  return {
+    key: d.key,
+    ...(d.description === undefined ? {} : { description: d.description }),
+    ...(d.bufferSize === undefined ? {} : { bufferSize: d.bufferSize }),
+    ...(d.timeToLiveInTransit === undefined ? {} : { timeToLiveInTransit: d.timeToLiveInTransit }),
+    owners: (d.owners ?? []).map((o) =>
+      'jwks' in o
+        ? { jku: o.jku, jwks: o.jwks }
+        : { jku: o.jku, ...(o.jwksFile === undefined ? {} : { jwksFile: o.jwksFile }) },
+    ),
+    accessRule: d.accessRule ?? (open ? openAccess : {}),
+    ...(d.transitPolicy === undefined ? {} : { transitPolicy: d.transitPolicy }),
+  };
+}
+
 export async function startTestService(options: StartTestServiceOptions): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'blindpseudo-test-')));
   const keyFile = join(dataDir, 'master.key');
@@ -198,7 +216,6 @@ export async function startTestService(options: StartTestServiceOptions): Promis
 
   const origin = `http://127.0.0.1:${port}`;
   const signingKey = options.auth === 'jwt' ? await issuerKey(dataDir) : undefined;
-  const openAccess = Object.fromEntries(ALL_OPERATIONS.map((op) => [op, ['*']]));
   const config = validateConfig(
     {
       publicBaseUrl: options.publicBaseUrl ?? origin,
@@ -214,19 +231,7 @@ export async function startTestService(options: StartTestServiceOptions): Promis
       ...(options.ownerJwksRefresh?.timeoutMs === undefined
         ? {}
         : { ownerJwksRefresh: { timeoutMs: options.ownerJwksRefresh.timeoutMs } }),
-      domains: options.domains.map((d) => ({
-        key: d.key,
-        ...(d.description === undefined ? {} : { description: d.description }),
-        ...(d.bufferSize === undefined ? {} : { bufferSize: d.bufferSize }),
-        ...(d.timeToLiveInTransit === undefined ? {} : { timeToLiveInTransit: d.timeToLiveInTransit }),
-        owners: (d.owners ?? []).map((o) =>
-          'jwks' in o
-            ? { jku: o.jku, jwks: o.jwks }
-            : { jku: o.jku, ...(o.jwksFile === undefined ? {} : { jwksFile: o.jwksFile }) },
-        ),
-        accessRule: d.accessRule ?? (options.auth === undefined ? openAccess : {}),
-        ...(d.transitPolicy === undefined ? {} : { transitPolicy: d.transitPolicy }),
-      })),
+      domains: options.domains.map((d) => domainConfig(d, options.auth === undefined)),
     },
     dataDir,
   );

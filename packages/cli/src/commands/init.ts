@@ -46,6 +46,44 @@ function selfSignedCertificate(privateKey: KeyObject, commonName: string): Buffe
   return Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
 }
 
+interface DemoOwnerKeys {
+  readonly publicJwk: object;
+  readonly privateJwk: object;
+  /** DER */
+  readonly certificate: Buffer;
+}
+
+/** The demo owner's RSA key pair and self-signed certificate (x5c, x5t#S256: as eHealth owners publish them). */
+function demoOwnerKeys(): DemoOwnerKeys {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+  const kid = randomUUID();
+  const certificate = selfSignedCertificate(privateKey, 'blindpseudo demo owner');
+  const meta = {
+    kid,
+    use: 'enc',
+    alg: 'RSA-OAEP-256',
+    x5c: [certificate.toString('base64')],
+    'x5t#S256': createHash('sha256').update(certificate).digest('base64url'),
+  };
+  const publicJwk = { ...publicKey.export({ format: 'jwk' }), ...meta };
+  const privateJwk = { ...privateKey.export({ format: 'jwk' }), ...meta };
+  return { publicJwk, privateJwk, certificate };
+}
+
+/** Writes the demo owner's JWKS, private JWK (0600) and certificate (PEM). */
+async function writeDemoOwner(ownerDir: string, owner: DemoOwnerKeys): Promise<void> {
+  await writeFile(join(ownerDir, 'jwks.json'), `${JSON.stringify({ keys: [owner.publicJwk] }, null, 2)}\n`);
+  await writeFile(join(ownerDir, 'private-jwk.json'), `${JSON.stringify(owner.privateJwk, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  const base64Lines = owner.certificate
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
+  const certificatePem = `-----BEGIN CERTIFICATE-----\n${base64Lines}\n-----END CERTIFICATE-----\n`;
+  await writeFile(join(ownerDir, 'certificate.pem'), certificatePem);
+}
+
 export async function init(ctx: CommandContext): Promise<void> {
   const { values } = parseOptions(() =>
     parseArgs({
@@ -66,19 +104,7 @@ export async function init(ctx: CommandContext): Promise<void> {
     throw new UsageError(`${configFile} exists already (use --force to overwrite it and its master key)`);
   }
 
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
-  const kid = randomUUID();
-  const certificate = selfSignedCertificate(privateKey, 'blindpseudo demo owner');
-  const meta = {
-    kid,
-    use: 'enc',
-    alg: 'RSA-OAEP-256',
-    x5c: [certificate.toString('base64')],
-    'x5t#S256': createHash('sha256').update(certificate).digest('base64url'),
-  };
-  const publicJwk = { ...publicKey.export({ format: 'jwk' }), ...meta };
-  const privateJwk = { ...privateKey.export({ format: 'jwk' }), ...meta };
-
+  const owner = demoOwnerKeys();
   const demoToken = randomBytes(32).toString('base64url');
   const everything = { pseudonymize: DEMO, identify: DEMO, convertFrom: DEMO, convertTo: DEMO, readSecretKeys: DEMO };
   const config = {
@@ -104,16 +130,7 @@ export async function init(ctx: CommandContext): Promise<void> {
 
   await mkdir(join(dir, 'demo-owner'), { recursive: true, mode: 0o700 });
   await writeFile(join(dir, 'master.key'), generateMasterKeyText(), { mode: 0o600, flag: 'w' });
-  await writeFile(join(dir, 'demo-owner', 'jwks.json'), `${JSON.stringify({ keys: [publicJwk] }, null, 2)}\n`);
-  await writeFile(join(dir, 'demo-owner', 'private-jwk.json'), `${JSON.stringify(privateJwk, null, 2)}\n`, {
-    mode: 0o600,
-  });
-  const base64Lines = certificate
-    .toString('base64')
-    .match(/.{1,64}/g)!
-    .join('\n');
-  const certificatePem = `-----BEGIN CERTIFICATE-----\n${base64Lines}\n-----END CERTIFICATE-----\n`;
-  await writeFile(join(dir, 'demo-owner', 'certificate.pem'), certificatePem);
+  await writeDemoOwner(join(dir, 'demo-owner'), owner);
   await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
   ctx.stdout.write(
     [

@@ -78,9 +78,7 @@ function change<B>(c: Change<B>): Route {
   });
 }
 
-export function adminAccessRoutes(options: AdminAccessRoutesOptions): Route[] {
-  const { domains, access } = options;
-  const admin = new Administration(options.storage, { now: options.now });
+function grantRoutes(admin: Administration, domains: DomainRegistry, access: AccessControl): Route[] {
   const listGrants = async (only: string | undefined): Promise<object> => {
     const effective: Record<string, object> = {};
     for (const key of only === undefined ? domains.keys() : [only]) effective[key] = await access.effectiveRule(key);
@@ -129,6 +127,11 @@ export function adminAccessRoutes(options: AdminAccessRoutesOptions): Route[] {
       changed: 'removed',
       act: (b) => admin.revokeGrant(b),
     }),
+  ];
+}
+
+function principalRoutes(admin: Administration): Route[] {
+  return [
     route({
       method: 'GET',
       url: `${base}/principals`,
@@ -188,6 +191,11 @@ export function adminAccessRoutes(options: AdminAccessRoutesOptions): Route[] {
       changed: 'revoked',
       act: (b) => admin.revokeCertificate(b.fingerprint),
     }),
+  ];
+}
+
+function issuerKeyRoutes(authenticator: Authenticator): Route[] {
+  return [
     route({
       method: 'POST',
       url: `${base}/token-issuer/keys/refresh`,
@@ -201,7 +209,16 @@ export function adminAccessRoutes(options: AdminAccessRoutesOptions): Route[] {
           properties: { source: { type: 'string', enum: ['file', 'url', 'none'] }, kids: strings },
         }),
       },
-      handler: async () => options.authenticator.refreshIssuerKeys(),
+      handler: async () => authenticator.refreshIssuerKeys(),
     }),
+  ];
+}
+
+export function adminAccessRoutes(options: AdminAccessRoutesOptions): Route[] {
+  const admin = new Administration(options.storage, { now: options.now });
+  return [
+    ...grantRoutes(admin, options.domains, options.access),
+    ...principalRoutes(admin),
+    ...issuerKeyRoutes(options.authenticator),
   ];
 }
