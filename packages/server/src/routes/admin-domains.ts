@@ -23,7 +23,8 @@ const tags = ['admin'];
 const base = '/admin/v1/domains';
 type KeyParams = { Params: { domainKey: string } };
 
-const ownerKeys = {
+/** One owner's keys after a refresh: the kids in use, where they came from, why reading failed. */
+export const OWNER_KEYS_SCHEMA = {
   type: 'object',
   properties: {
     jku: str,
@@ -118,7 +119,7 @@ export function adminDomainRoutes({ domains, access, ownerJwks }: AdminDomainRou
         params: domainParams,
         response: responses({
           type: 'object',
-          properties: { domain: str, owners: { type: 'array', items: ownerKeys } },
+          properties: { domain: str, owners: { type: 'array', items: OWNER_KEYS_SCHEMA } },
         }),
       },
       handler: async (request) => ownerJwks.refresh(request.params.domainKey),

@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { OwnerJwksRefresher } from '../owner-jwks-refresh.js';
 import { domainParams, responses } from '../schemas.js';
+import { OWNER_KEYS_SCHEMA } from './admin-domains.js';
 
 const str = { type: 'string' } as const;
 
@@ -27,19 +28,7 @@ export async function adminOwnerJwksRoutes(
           domain: str,
           refreshedAt: { type: 'integer' },
           intervalMs: { type: 'integer' },
-          owners: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                jku: str,
-                source: { type: 'string', enum: ['fetched', 'file', 'inline'] },
-                kids: { type: 'array', items: str },
-                changed: { type: 'boolean' },
-                error: str,
-              },
-            },
-          },
+          owners: { type: 'array', items: OWNER_KEYS_SCHEMA },
         },
       }),
     },
