@@ -8,7 +8,7 @@
  *
  * Only the first error is reported. Messages never contain the value.
  */
-import { parseDuration } from '@blindpseudo/core';
+import { HTTP_URL_RULE, parseDuration, parseHttpUrl } from '@blindpseudo/core';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 
 const requestAjv = new Ajv({ coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false });
@@ -23,15 +23,6 @@ export function firstError(errors: readonly ErrorObject[] | null | undefined, la
   const error = errors?.[0];
   if (error === undefined) return `${label} is not valid`;
   return `${label}${error.instancePath} ${error.message ?? 'is not valid'}`;
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const { protocol } = new URL(text);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 function isDuration(text: string): boolean {
@@ -58,7 +49,7 @@ function originProblem(text: string): string | undefined {
 
 /** Formats of configuration strings, and what a value that is not of the format must be. */
 const FORMATS: Record<string, { validate: (text: string) => boolean; message: (text: string) => string }> = {
-  'http-url': { validate: isHttpUrl, message: () => 'must be an http(s) URL' },
+  'http-url': { validate: (text) => parseHttpUrl(text) !== undefined, message: () => HTTP_URL_RULE },
   'iso-duration': { validate: isDuration, message: () => 'must be an ISO-8601 duration PnDTnHnMnS' },
   origin: {
     validate: (text) => originProblem(text) === undefined,
