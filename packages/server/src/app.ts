@@ -26,7 +26,7 @@ import { registerJsonBody } from './json-body.js';
 import { selectMultiplier } from './multipliers.js';
 import { Pseudonymisation } from './pseudonymisation.js';
 import { OwnerJwksRefresher } from './owner-jwks-refresh.js';
-import { PROBLEM_CONTENT_TYPE, problem } from './problems.js';
+import { ServiceError } from './errors.js';
 import { registerCrossSiteRefusal } from './cross-site.js';
 import { registerRequestSecurity } from './request-security.js';
 import { adminAccessRoutes } from './routes/admin-access.js';
@@ -157,12 +157,8 @@ function openApiRoute(app: FastifyInstance): Route {
 
 /** What every answer gets: a 404 problem where no route matches, security headers, CORS, metrics. */
 function registerResponseHooks(app: FastifyInstance, config: ServiceConfig, metrics: Metrics): void {
-  app.setNotFoundHandler((request, reply) => {
-    request.problemKind = 'resourceNotFound';
-    return reply
-      .status(404)
-      .type(PROBLEM_CONTENT_TYPE)
-      .send(problem('resourceNotFound', `no resource at ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler(async () => {
+    throw new ServiceError('ERR_SERVER_NOT_FOUND', 'no resource at this method and path');
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');

@@ -11,20 +11,21 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { PROBLEM_CONTENT_TYPE, type ProblemKind, ProblemKinds, problem } from './problems.js';
+import { ServiceError } from './errors.js';
+import { PROBLEM_CONTENT_TYPE, problemFromError } from './problems.js';
 
 /** How long a refused connection may go on sending before it is closed anyway. */
 const DRAIN_MS = 2000;
 const answered = new WeakSet<Socket>();
 
-function kindOf(code: string | undefined): { kind: ProblemKind; detail: string } {
+function refusalOf(code: string | undefined): ServiceError {
   switch (code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { kind: 'requestTimeout', detail: 'the request was not received whole in time' };
+      return new ServiceError('ERR_SERVER_REQUEST_TIMEOUT', 'the request was not received whole in time');
     case 'HPE_HEADER_OVERFLOW':
-      return { kind: 'requestHeaderFieldsTooLarge', detail: 'the request headers are too large' };
+      return new ServiceError('ERR_SERVER_HEADERS_TOO_LARGE', 'the request headers are too large');
     default:
-      return { kind: 'badRequest', detail: 'the request is not valid HTTP' };
+      return new ServiceError('ERR_SERVER_INVALID_REQUEST', 'the request is not valid HTTP');
   }
 }
 
@@ -38,14 +39,15 @@ function headersOf(body: string): Record<string, string | number> {
   };
 }
 
-/** Writes the problem on the socket, then closes it when the client has sent all (or after a while). */
-function refuseOnSocket(socket: Socket, kind: ProblemKind, detail: string): void {
+/** Writes the refusal's problem on the socket, then closes it when the client has sent all (or after a while). */
+function refuseOnSocket(socket: Socket, refusal: ServiceError): void {
   answered.add(socket);
   // As Node does: never write into an answer that has started already.
   const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (socket.writable && inFlight?.headersSent !== true) {
-    const body = JSON.stringify(problem(kind, detail));
-    const { status, title } = ProblemKinds[kind];
+    const { problem } = problemFromError(refusal);
+    const body = JSON.stringify(problem);
+    const { status, title } = problem;
     const head = Object.entries(headersOf(body))
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join('');
@@ -61,9 +63,9 @@ export function answerClientError(this: FastifyInstance, err: Error & { code?: s
   // A reset connection has nobody to answer; a refused one was answered already (Node's parser
   // reports the same error again for every further chunk).
   if (err.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
-  const { kind, detail } = kindOf(err.code);
-  this.log.info({ code: err.code ?? 'unknown', problem: kind }, 'connection refused before routing');
-  refuseOnSocket(socket, kind, detail);
+  const refusal = refusalOf(err.code);
+  this.log.info({ code: err.code ?? 'unknown', refusal: refusal.code }, 'connection refused before routing');
+  refuseOnSocket(socket, refusal);
 }
 
 /**
@@ -72,12 +74,14 @@ export function answerClientError(this: FastifyInstance, err: Error & { code?: s
  */
 export function answerServerRefusals(server: Server, log: FastifyBaseLogger): void {
   server.on('connect', (_request: IncomingMessage, socket: Socket) => {
-    log.info({ problem: 'methodNotAllowed' }, 'CONNECT refused');
-    refuseOnSocket(socket, 'methodNotAllowed', 'CONNECT is not allowed');
+    log.info({ refusal: 'ERR_SERVER_METHOD_NOT_ALLOWED' }, 'CONNECT refused');
+    refuseOnSocket(socket, new ServiceError('ERR_SERVER_METHOD_NOT_ALLOWED', 'CONNECT is not allowed'));
   });
   server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
-    log.info({ problem: 'expectationFailed' }, 'request refused before routing');
-    const body = JSON.stringify(problem('expectationFailed', 'only "Expect: 100-continue" is supported'));
-    response.writeHead(ProblemKinds.expectationFailed.status, headersOf(body)).end(body);
+    log.info({ refusal: 'ERR_SERVER_EXPECTATION_FAILED' }, 'request refused before routing');
+    const refusal = new ServiceError('ERR_SERVER_EXPECTATION_FAILED', 'only "Expect: 100-continue" is supported');
+    const { problem } = problemFromError(refusal);
+    const body = JSON.stringify(problem);
+    response.writeHead(problem.status, headersOf(body)).end(body);
   });
 }

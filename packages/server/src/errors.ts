@@ -7,7 +7,7 @@
  * Every code is listed, with its status, in docs/errors.md; a test keeps the two in step.
  */
 import { CodedError } from '@blindpseudo/core';
-import { type ProblemKind, ProblemKinds } from './problems.js';
+import { type ProblemKind, ProblemKinds } from './problem-kinds.js';
 
 /** Each code with the problem kind that answers it over HTTP. */
 const PROBLEM_OF_CODE = {
@@ -37,6 +37,8 @@ const PROBLEM_OF_CODE = {
   ERR_SERVER_NOT_FOUND: 'resourceNotFound',
   /** The method is not allowed here (CONNECT, …). */
   ERR_SERVER_METHOD_NOT_ALLOWED: 'methodNotAllowed',
+  /** No answer in a media type the request accepts. */
+  ERR_SERVER_NOT_ACCEPTABLE: 'notAcceptable',
   /** The request was not received whole in time. */
   ERR_SERVER_REQUEST_TIMEOUT: 'requestTimeout',
   /** The request body is larger than the limit. */

@@ -135,8 +135,6 @@ export async function createFastify(
   }) as unknown as FastifyInstance;
   answerServerRefusals(app.server, app.log);
   app.addHook('onRequest', hostRequired);
-  answerServerRefusals(app.server, app.log);
-  app.addHook('onRequest', hostRequired);
   app.setErrorHandler(answerProblem);
   return app;
 }

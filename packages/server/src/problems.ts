@@ -7,32 +7,14 @@
  * generic, the cause goes to the log.
  */
 import { CodedError, type Problem, ErrorCodes, PROBLEM_MEDIA_TYPE } from '@blindpseudo/core';
+import { ServiceError, type ServiceErrorCode } from './errors.js';
+import { type ProblemKind, ProblemKinds } from './problem-kinds.js';
 
 export type { Problem } from '@blindpseudo/core';
 
 export const PROBLEM_CONTENT_TYPE = PROBLEM_MEDIA_TYPE;
 
-export const ProblemKinds = {
-  badRequest: { status: 400, title: 'Bad Request' },
-  noAccessToken: { status: 401, title: 'No Access Token' },
-  invalidAccessToken: { status: 401, title: 'Invalid Access Token' },
-  expiredAccessToken: { status: 401, title: 'Expired Access Token' },
-  missingPermission: { status: 403, title: 'Missing Permission' },
-  resourceNotFound: { status: 404, title: 'Resource Not Found' },
-  methodNotAllowed: { status: 405, title: 'Method Not Allowed' },
-  notAcceptable: { status: 406, title: 'Not Acceptable' },
-  requestTimeout: { status: 408, title: 'Request Timeout' },
-  payloadTooLarge: { status: 413, title: 'Payload Too Large' },
-  uriTooLong: { status: 414, title: 'URI Too Long' },
-  unsupportedMediaType: { status: 415, title: 'Unsupported Media Type' },
-  expectationFailed: { status: 417, title: 'Expectation Failed' },
-  requestHeaderFieldsTooLarge: { status: 431, title: 'Request Header Fields Too Large' },
-  tooManyRequests: { status: 429, title: 'Too Many Requests' },
-  internalServerError: { status: 500, title: 'Internal Server Error' },
-  serviceUnavailable: { status: 503, title: 'Service Unavailable' },
-} as const;
-
-export type ProblemKind = keyof typeof ProblemKinds;
+export { ProblemKinds, type ProblemKind } from './problem-kinds.js';
 
 export function problem(kind: ProblemKind, detail: string, inResponseTo?: string): Problem {
   const { status, title } = ProblemKinds[kind];
@@ -47,9 +29,20 @@ export interface ProblemAnswer {
   readonly serverFault: boolean;
 }
 
-const KIND_BY_STATUS = new Map<number, ProblemKind>(
-  Object.entries(ProblemKinds).map(([kind, { status }]) => [status, kind as ProblemKind]),
-);
+/** The code of a refusal of the framework, by status (credentials and permissions are the service's own). */
+const CODE_BY_STATUS: Readonly<Record<number, ServiceErrorCode>> = {
+  404: 'ERR_SERVER_NOT_FOUND',
+  405: 'ERR_SERVER_METHOD_NOT_ALLOWED',
+  406: 'ERR_SERVER_NOT_ACCEPTABLE',
+  408: 'ERR_SERVER_REQUEST_TIMEOUT',
+  413: 'ERR_SERVER_PAYLOAD_TOO_LARGE',
+  414: 'ERR_SERVER_URI_TOO_LONG',
+  415: 'ERR_SERVER_UNSUPPORTED_MEDIA_TYPE',
+  417: 'ERR_SERVER_EXPECTATION_FAILED',
+  429: 'ERR_SERVER_TOO_MANY_REQUESTS',
+  431: 'ERR_SERVER_HEADERS_TOO_LARGE',
+  503: 'ERR_SERVER_UNAVAILABLE',
+};
 
 /** Hints for the caller on the transitInfo codes (owners reload their domain and retry). */
 const DETAIL_OF_CODE: Readonly<Record<string, string>> = {
@@ -76,18 +69,16 @@ interface FrameworkError {
 }
 
 /**
- * A refusal of the framework (validation, body parsing, limits, routing) as a problem kind and a
- * detail; undefined when `err` is not one.
+ * A refusal of the framework (validation, body parsing, limits, routing, closing) as the
+ * service's error of its status; undefined when `err` is not one.
  */
-function frameworkRefusal(err: unknown): { kind: ProblemKind; detail: string } | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
+function frameworkRefusal(err: unknown): ServiceError | undefined {
+  if (typeof err !== 'object' || err === null || err instanceof CodedError) return undefined;
   const { code, statusCode, message } = err as FrameworkError;
-  if (statusCode === 503) return { kind: 'serviceUnavailable', detail: 'the service is not available' };
-  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
-  // Credentials and permissions are refused only by the service's own checks.
-  const kind = (statusCode === 401 || statusCode === 403 ? undefined : KIND_BY_STATUS.get(statusCode)) ?? 'badRequest';
+  if (typeof statusCode !== 'number' || statusCode < 400 || (statusCode >= 500 && statusCode !== 503)) return undefined;
   const fixed = typeof code === 'string' ? FRAMEWORK_DETAIL[code] : undefined;
-  return { kind, detail: fixed ?? message };
+  const detail = statusCode === 503 ? 'the service is not available' : (fixed ?? message);
+  return new ServiceError(CODE_BY_STATUS[statusCode] ?? 'ERR_SERVER_INVALID_REQUEST', detail);
 }
 
 /**
@@ -97,19 +88,19 @@ function frameworkRefusal(err: unknown): { kind: ProblemKind; detail: string } |
  * which never repeats the input.
  */
 export function problemFromError(err: unknown, inResponseTo?: string): ProblemAnswer {
-  if (err instanceof CodedError) {
-    const type = err.http?.type ?? 'badRequest';
+  // The framework's own refusals are never the service's fault (a 503 while closing included).
+  const refusal = frameworkRefusal(err);
+  const known = refusal ?? err;
+  if (known instanceof CodedError) {
+    const type = known.http?.type ?? 'badRequest';
     const kind: ProblemKind = Object.hasOwn(ProblemKinds, type) ? (type as ProblemKind) : 'internalServerError';
     const status = ProblemKinds[kind].status;
-    const detail = status === 500 ? GENERIC_FAULT : (DETAIL_OF_CODE[err.code] ?? err.message);
+    const detail = status === 500 ? GENERIC_FAULT : (DETAIL_OF_CODE[known.code] ?? known.message);
     return {
       problem: problem(kind, detail, inResponseTo),
-      headers: err.http?.headers ?? {},
-      serverFault: status >= 500,
+      headers: known.http?.headers ?? {},
+      serverFault: refusal === undefined && status >= 500,
     };
   }
-  const refusal = frameworkRefusal(err);
-  if (refusal !== undefined)
-    return { problem: problem(refusal.kind, refusal.detail, inResponseTo), headers: {}, serverFault: false };
   return { problem: problem('internalServerError', GENERIC_FAULT, inResponseTo), headers: {}, serverFault: true };
 }

@@ -76,6 +76,11 @@ describe('refusals before and around routing', () => {
     assertProblem(answer, 414, 'uriTooLong', key);
   });
 
+  it('a path that names nothing is a 404 problem that does not repeat it', async () => {
+    const answer = await raw(svc, 'GET /nowhere/private-words HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n');
+    assertProblem(answer, 404, 'resourceNotFound', 'private-words');
+  });
+
   it('bad percent-encoding in the path is a 400 problem', async () => {
     const answer = await raw(
       svc,
