@@ -173,6 +173,34 @@ function registerResponseHooks(app: FastifyInstance, config: ServiceConfig, metr
   });
 }
 
+/** Authentication, access rules, rate limit, quotas and audit on every request (request-security.ts). */
+function registerSecurity(
+  app: FastifyInstance,
+  o: {
+    config: ServiceConfig;
+    keystore: Keystore;
+    authenticator: Authenticator;
+    access: AccessControl;
+    metrics: Metrics;
+    now: () => number;
+  },
+): void {
+  const { config, keystore, authenticator, access, metrics, now } = o;
+  registerRequestSecurity(app, {
+    authenticator,
+    access,
+    domains: keystore.domains,
+    adminGroups: config.auth.adminGroups,
+    rateLimiter:
+      config.limits.rate === undefined ? undefined : new RateLimiter(config.limits.rate, keystore.storage, now),
+    quotas: new Quotas(config.limits, keystore.storage, now, (alarm) => {
+      metrics.countEnumerationAlarm(alarm.operation);
+      app.log.warn(alarm, 'enumeration alarm: a principal passed the daily item threshold');
+    }),
+    audit: new AuditLog(keystore.storage, now),
+  });
+}
+
 async function assemble(
   config: ServiceConfig,
   keystore: Keystore,
@@ -207,19 +235,7 @@ async function assemble(
   );
 
   const access = new AccessControl(keystore.storage, keystore.domains);
-  registerRequestSecurity(app, {
-    authenticator,
-    access,
-    domains: keystore.domains,
-    adminGroups: config.auth.adminGroups,
-    rateLimiter:
-      config.limits.rate === undefined ? undefined : new RateLimiter(config.limits.rate, keystore.storage, now),
-    quotas: new Quotas(config.limits, keystore.storage, now, (alarm) => {
-      metrics.countEnumerationAlarm(alarm.operation);
-      app.log.warn(alarm, 'enumeration alarm: a principal passed the daily item threshold');
-    }),
-    audit: new AuditLog(keystore.storage, now),
-  });
+  registerSecurity(app, { config, keystore, authenticator, access, metrics, now });
   registerCrossSiteRefusal(app);
 
   await registerApiDocs(app, config.publicBaseUrl);
