@@ -1,10 +1,12 @@
 /**
  * Client-side CPU per pseudonymize round trip (encode, blind, HTTP + JSON, unblind), for our
  * client and for the official eHealth JS helper, side by side against the same local service.
- * The service runs in a child process, so this process's CPU time is the client's alone.
+ * The service runs in a child process, so this process's CPU time is the client's alone. A last
+ * line sends the same request with `fetch` alone (a fixed point, no crypto): the transport's floor.
  *
  *     npm run bench:client            (BENCH_N=200 for more round trips per run)
  */
+import { GENERATOR, pointToJson } from '@blindpseudo/core';
 import { loadNativeMultiplier, nativePointSearch } from '@blindpseudo/native-multiplier';
 import { createClient } from '../src/index.js';
 import { loadOfficialHelper, officialHttpClient } from '../../../test-support/official-helper.ts';
@@ -55,6 +57,17 @@ try {
     });
     contenders.push(['@blindpseudo/client + native multiplier', (v) => oursNative.pseudonymize(DOMAIN, v)]);
   }
+  // The floor under every contender: the same request by `fetch` and its JSON read, no crypto.
+  const url = `${service.baseUrl}/domains/${DOMAIN}/pseudonymize`;
+  const fixedBody = { crv: 'P-521', ...pointToJson(GENERATOR) };
+  contenders.push([
+    'fetch + JSON alone (no crypto)',
+    async () => {
+      const body = JSON.stringify({ id: globalThis.crypto.randomUUID(), ...fixedBody });
+      const headers = { 'content-type': 'application/json' };
+      return JSON.parse(await (await fetch(url, { method: 'POST', headers, body })).text()) as unknown;
+    },
+  ]);
   for (const [, run] of contenders) for (let i = 0; i < 10; i++) await run(`warm-${i}`); // JIT warm-up
   const best = new Map<string, Sample>();
   for (let round = 0; round < ROUNDS; round++) {
