@@ -8,20 +8,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { eventually } from '../../../test-support/eventually.ts';
 import { verifyAuditLog } from '../src/audit.js';
 import { startCluster } from '../src/cluster.js';
 import { generateMasterKeyText } from '../src/master-key.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
 import type { TestService } from '../src/testing.js';
 import { pseudonymize } from './helpers.ts';
-
-async function eventually(seconds: number, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`not true within ${seconds} s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('serve --workers 2 on one SQLite file', () => {
   it('answers and audits every request in one chain; a killed worker is replaced', async () => {

@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { eventually, kidOf } from '../../../test-support/eventually.ts';
 import { encodeValue, pointToJson } from '@blindpseudo/core';
 import { type LoadStats, runLoad } from '../../../test-support/cluster-load.ts';
 import {
@@ -19,18 +20,6 @@ import {
   clusterMissing,
   startServiceCluster,
 } from '../../../test-support/service-cluster.ts';
-
-const kidOf = (transitInfo: string): string =>
-  (JSON.parse(Buffer.from(transitInfo.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
-
-/** Retries `check` until it holds; fails after `seconds` (a bound for a broken cluster, not a timing). */
-async function eventually(seconds: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`not true within ${seconds} s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

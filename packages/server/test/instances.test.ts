@@ -6,23 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { eventually, kidOf } from '../../../test-support/eventually.ts';
 import { decodeValueText, encodeValue, pointsEqual } from '@blindpseudo/core';
 import { type PostgresCluster, postgresMissing, startPostgres } from '../../../test-support/postgres.ts';
 import { validateDomainConfig } from '../src/config.js';
 import { type TestService, startTestService } from '../src/testing.js';
 import { call, identify, pseudonymize, url } from './helpers.ts';
-
-const kidOf = (transitInfo: string): string =>
-  (JSON.parse(Buffer.from(transitInfo.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
-
-/** Retries `check` until it holds; fails after `seconds` (a bound for a broken sync, not a timing). */
-async function eventually(seconds: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`not true within ${seconds} s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const backends: {
   name: string;
