@@ -33,7 +33,7 @@ import { stopsTheJob } from './outcome.js';
 import { failureOf } from './pool-messages.js';
 import type { JobProgress } from './progress.js';
 import type { RawRecord, RecordFormat } from './records.js';
-import type { Row, RowShape } from './rows.js';
+import { type RowShape, rowWithIdentifiers } from './rows.js';
 import { assertNonEmptyString } from '@blindpseudo/core';
 
 export interface JoinSource {
@@ -189,22 +189,10 @@ async function loadBatch(
 ): Promise<{ rows: StoredRow[]; rejected: string }> {
   const rejectLine = (line: number, reason: string): string =>
     `${JSON.stringify({ source: source.name, line, reason })}\n`;
-  const checked = records.map(
-    (record): { record: RawRecord; reason: string } | { record: RawRecord; row: Row; transits: string[] } => {
-      const row = shape.row(record);
-      if ('reason' in row) return { record, reason: row.reason };
-      const transits: string[] = [];
-      for (const column of source.idColumns) {
-        const got = row.get(column);
-        if ('reason' in got) return { record, reason: got.reason };
-        transits.push(got.value);
-      }
-      return { record, row, transits };
-    },
-  );
+  const checked = records.map((record) => ({ record, ...rowWithIdentifiers(shape, record, source.idColumns) }));
   const opened = await openTransits(
     options,
-    checked.flatMap((c) => ('transits' in c ? c.transits : [])),
+    checked.flatMap((c) => ('values' in c ? c.values : [])),
   );
   const rows: StoredRow[] = [];
   let rejected = '';

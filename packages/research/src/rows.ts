@@ -82,3 +82,23 @@ export function rowShape(format: RecordFormat, header: readonly string[] | null,
 export function missingColumns(header: readonly string[], columns: readonly string[]): string[] {
   return columns.filter((c) => !header.includes(c));
 }
+
+/** A record's row and its identifier values (each passed through `check`), or why it is rejected. */
+export function rowWithIdentifiers(
+  shape: RowShape,
+  record: RawRecord,
+  columns: readonly string[],
+  check: (value: string) => { value: string } | { reason: string } = (value) => ({ value }),
+): { row: Row; values: string[] } | { reason: string } {
+  const row = shape.row(record);
+  if ('reason' in row) return { reason: row.reason };
+  const values: string[] = [];
+  for (const column of columns) {
+    const got = row.get(column);
+    if ('reason' in got) return { reason: got.reason };
+    const checked = check(got.value);
+    if ('reason' in checked) return { reason: `${column}: ${checked.reason}` };
+    values.push(checked.value);
+  }
+  return { row, values };
+}

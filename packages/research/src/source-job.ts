@@ -32,7 +32,7 @@ import { type ItemOutcome, failureOf } from './pool-messages.js';
 import type { JobProgress } from './progress.js';
 import { PseudonymizePool } from './pseudonymize-pool.js';
 import { type RawRecord, type RecordFormat, csvRecord } from './records.js';
-import type { Row, RowShape } from './rows.js';
+import { type Row, type RowShape, rowWithIdentifiers } from './rows.js';
 import { assertNonEmptyString } from '@blindpseudo/core';
 
 /** Identifiers are SSINs, pseudonymised for the research domain by a pool of worker threads. */
@@ -150,19 +150,8 @@ function checkValue(kind: 'ssin' | 'atRest', value: string): { value: string } |
 }
 
 function checkRecords(records: readonly RawRecord[], shape: RowShape, options: SourceJobOptions): Checked[] {
-  return records.map((record) => {
-    const row = shape.row(record);
-    if ('reason' in row) return { record, reason: row.reason };
-    const values: string[] = [];
-    for (const column of options.idColumns) {
-      const got = row.get(column);
-      if ('reason' in got) return { record, reason: got.reason };
-      const checked = checkValue(options.identifiers.kind, got.value);
-      if ('reason' in checked) return { record, reason: `${column}: ${checked.reason}` };
-      values.push(checked.value);
-    }
-    return { record, row, values };
-  });
+  const check = (value: string) => checkValue(options.identifiers.kind, value);
+  return records.map((record) => ({ record, ...rowWithIdentifiers(shape, record, options.idColumns, check) }));
 }
 
 /** The output and rejects text of a processed batch; counts are updated. */
