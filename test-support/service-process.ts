@@ -1,7 +1,8 @@
 /**
  * The real service in a child process, for benchmarks: the load generator's CPU and event loop
  * stay apart from the service's. `startServiceProcess(['bench_v1'])` (domain keys, or full
- * `TestServiceDomain`s with owners and a TTL) resolves once it listens.
+ * `TestServiceDomain`s with owners and a TTL) resolves once it listens. Given a `dataDir`, it
+ * starts on that directory's database and port again (restart after a crash).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,12 +14,17 @@ export interface ServiceProcess {
   readonly baseUrl: string;
   /** The child's process id (benchmarks read its CPU time from /proc). */
   readonly pid: number;
+  readonly dataDir: string;
   stop(): Promise<void>;
+  /** Kills the process with SIGKILL (no shutdown at all) and resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 export interface ServiceProcessOptions {
   /** Environment of the service, added to this process's (e.g. BLINDPSEUDO_TEST_KEY_STORE=pkcs11). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Start on this data directory (its database and port): a restart. */
+  readonly dataDir?: string;
 }
 
 export async function startServiceProcess(
@@ -36,6 +42,7 @@ export async function startServiceProcess(
       'tsx',
       fileURLToPath(new URL('service-child.ts', import.meta.url)),
       JSON.stringify(definitions),
+      ...(options.dataDir === undefined ? [] : [options.dataDir]),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...options.env } },
   );
@@ -43,12 +50,12 @@ export async function startServiceProcess(
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`service exited with ${code}`)));
   });
-  return {
-    baseUrl: (JSON.parse(line) as { baseUrl: string }).baseUrl,
-    pid: child.pid!,
-    stop: async () => {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    },
+  const { baseUrl, dataDir } = JSON.parse(line) as { baseUrl: string; dataDir: string };
+  const end = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    await exited;
   };
+  return { baseUrl, pid: child.pid!, dataDir, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
 }

@@ -41,7 +41,7 @@ describe('blindpseudo audit', () => {
     const { cwd, token } = await servedDirectory();
     const verified = await run(cwd, 'audit', 'verify');
     assert.equal(verified.code, 0, verified.err);
-    assert.match(verified.out, /audit log intact: 5 records, head 5 [0-9a-f]{64}/);
+    assert.match(verified.out, /audit log intact: 5 records in 1 chain\(s\)\n  chain main: head 5 [0-9a-f]{64}/);
     const exported = await run(cwd, 'audit', 'export');
     const records = exported.out
       .trim()
@@ -60,6 +60,7 @@ describe('blindpseudo audit', () => {
     );
     assert.deepEqual(Object.keys(records[0]).sort(), [
       'callerRequestId',
+      'chain',
       'domainKey',
       'hash',
       'items',
@@ -80,7 +81,11 @@ describe('blindpseudo audit', () => {
   it('verify reports an edited record, naming it', async () => {
     const { cwd, db } = await servedDirectory();
     const sqlite = new Database(db);
-    sqlite.prepare("UPDATE audit_log SET principal = 'someone-else' WHERE seq = 2").run();
+    sqlite
+      .prepare(
+        `UPDATE audit_records SET record = replace(record, '"principal":"demo"', '"principal":"other"') WHERE seq = 2`,
+      )
+      .run();
     sqlite.close();
     const { code, err } = await run(cwd, 'audit', 'verify');
     assert.equal(code, 1);
@@ -93,7 +98,7 @@ describe('blindpseudo audit', () => {
     // Flip the first hex digit (always a change, whatever the digit was).
     sqlite
       .prepare(
-        "UPDATE audit_log SET hash = CASE WHEN substr(hash, 1, 1) = '0' THEN '1' ELSE '0' END || substr(hash, 2) WHERE seq = 3",
+        "UPDATE audit_records SET hash = CASE WHEN substr(hash, 1, 1) = '0' THEN '1' ELSE '0' END || substr(hash, 2) WHERE seq = 3",
       )
       .run();
     sqlite.close();
@@ -106,7 +111,7 @@ describe('blindpseudo audit', () => {
   it('verify reports a deleted record, in the middle or at the end', async () => {
     const { cwd, db } = await servedDirectory();
     let sqlite = new Database(db);
-    sqlite.prepare('DELETE FROM audit_log WHERE seq = 3').run();
+    sqlite.prepare('DELETE FROM audit_records WHERE seq = 3').run();
     sqlite.close();
     let result = await run(cwd, 'audit', 'verify');
     assert.equal(result.code, 1);
@@ -114,7 +119,7 @@ describe('blindpseudo audit', () => {
 
     const other = await servedDirectory();
     sqlite = new Database(other.db);
-    sqlite.prepare('DELETE FROM audit_log WHERE seq = 5').run();
+    sqlite.prepare('DELETE FROM audit_records WHERE seq = 5').run();
     sqlite.close();
     result = await run(other.cwd, 'audit', 'verify');
     assert.equal(result.code, 1);

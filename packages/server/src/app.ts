@@ -41,6 +41,7 @@ import { opsRoutes } from './routes/ops.js';
 import { pseudonymisationRoutes } from './routes/pseudonymisation.js';
 import { type Route, registerRoutes, route } from './routes/route-table.js';
 import { SHARED_SCHEMAS } from './schemas.js';
+import { StorageReadiness } from './storage-readiness.js';
 import type { Storage } from './storage/storage.js';
 import { TrafficSampler } from './traffic.js';
 
@@ -73,6 +74,11 @@ export interface BuildAppOptions {
   ownerJwksRefreshIntervalMs?: number;
   /** Longest time before a change made through another instance is seen (default 1 s). */
   definitionsPollMs?: number;
+  /**
+   * The audit chain this instance appends to (default "main"). Instances sharing one database
+   * may share a chain (their commits then wait on each other) or each name their own.
+   */
+  auditChain?: string;
 }
 
 function outcomeOf(statusCode: number): RequestOutcome {
@@ -183,9 +189,10 @@ function registerSecurity(
     access: AccessControl;
     metrics: Metrics;
     now: () => number;
+    audit: AuditLog;
   },
 ): void {
-  const { config, keystore, authenticator, access, metrics, now } = o;
+  const { config, keystore, authenticator, access, metrics, now, audit } = o;
   registerRequestSecurity(app, {
     authenticator,
     access,
@@ -197,7 +204,7 @@ function registerSecurity(
       metrics.countEnumerationAlarm(alarm.operation);
       app.log.warn(alarm, 'enumeration alarm: a principal passed the daily item threshold');
     }),
-    audit: new AuditLog(keystore.storage, now),
+    audit,
   });
 }
 
@@ -235,7 +242,12 @@ async function assemble(
   );
 
   const access = new AccessControl(keystore.storage, keystore.domains);
-  registerSecurity(app, { config, keystore, authenticator, access, metrics, now });
+  const audit = new AuditLog(
+    keystore.storage,
+    now,
+    options.auditChain === undefined ? {} : { chain: options.auditChain },
+  );
+  registerSecurity(app, { config, keystore, authenticator, access, metrics, now, audit });
   registerCrossSiteRefusal(app);
 
   await registerApiDocs(app, config.publicBaseUrl);
@@ -250,7 +262,7 @@ async function assemble(
     ...domainDocumentRoutes({ domains: keystore.domains, access }),
     ...pseudonymisationRoutes({ pseudonymisation, metrics, access, log: app.log }),
     ...opsRoutes({
-      storage: keystore.storage,
+      readiness: new StorageReadiness(keystore.storage, audit),
       keyStoreReady: () => keystore.keyStoreReady(),
       domains: keystore.domains,
       metrics,

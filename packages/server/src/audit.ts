@@ -1,123 +1,212 @@
 /**
  * The audit log: one append-only record per request — time, principal, operation, domain(s),
  * item count, status and outcome, request ids, peer address — and never values, points or
- * transitInfo. Records are hash-chained: `hash = SHA-256(prevHash ‖ "\n" ‖ canonical record)`,
- * the first record chained to 64 zeros, and the last record's seq and hash kept beside the log,
- * so that changing, inserting, reordering or deleting any record (the last ones included) is
- * detected by {@link verifyAuditLog}.
+ * transitInfo. A request is answered only once its record is committed (request-security.ts):
+ * records waiting together share one transaction (a group commit), so that durability costs one
+ * commit per group, not one per request.
  *
- * Not protected against: someone with write access to the database rewriting the whole chain
- * from the changed record on. Anchor it elsewhere: `blindpseudo audit verify` prints the head
- * hash, to be copied out regularly (a ticket, a transparency log).
+ * Records are hash-chained (audit-record.ts), in one chain per instance or one shared chain, each
+ * numbered 1, 2, 3… with its head (last seq and hash) stored apart from the records, so that
+ * changing, inserting, reordering or deleting any record of any chain (the last ones included)
+ * is detected by {@link verifyAuditLog}.
+ *
+ * Not protected against: someone with write access to the database rewriting a whole chain from
+ * the changed record on, or deleting a whole chain with its head. Anchor it elsewhere:
+ * `blindpseudo audit verify` prints each chain's head hash, to be copied out regularly (a
+ * ticket, a transparency log).
  */
-import { createHash } from 'node:crypto';
+import {
+  type AuditEntry,
+  DEFAULT_AUDIT_CHAIN,
+  GENESIS_HASH,
+  chainHash,
+  parseAuditRecord,
+  sealAuditRecords,
+} from './audit-record.js';
 import type { AuditHead, AuditRecord, Storage, StoredAuditRecord } from './storage/storage.js';
 
-export const GENESIS_HASH = '0'.repeat(64);
+/** Most records committed in one transaction. */
+const MAX_GROUP = 500;
 
-/** What a caller of {@link AuditLog.append} gives: the rest (seq, time, chain) is the log's. */
-export type AuditEntry = Omit<AuditRecord, 'seq' | 'time'>;
-
-/** The canonical encoding: a JSON array of the fields in a fixed order, null for absent. */
-export function canonicalAuditRecord(r: AuditRecord): string {
-  return JSON.stringify([
-    r.seq,
-    r.time,
-    r.principal,
-    r.operation,
-    r.domainKey,
-    r.toDomainKey,
-    r.items,
-    r.status,
-    r.outcome,
-    r.requestId,
-    r.callerRequestId,
-    r.peer,
-  ]);
+interface Waiting {
+  readonly entry: AuditEntry;
+  readonly time: number;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
 }
 
-export function chainHash(prevHash: string, record: AuditRecord): string {
-  return createHash('sha256')
-    .update(`${prevHash}\n${canonicalAuditRecord(record)}`)
-    .digest('hex');
+export interface AuditLogOptions {
+  /** The chain this log appends to (default "main"); one per instance avoids waiting on each other. */
+  chain?: string;
 }
 
 export class AuditLog {
   readonly #storage: Storage;
   readonly #now: () => number;
+  readonly #chain: string;
+  #waiting: Waiting[] = [];
+  /** The commit loop while it runs; undefined when idle. */
+  #committing: Promise<void> | undefined;
+  #lastFailureAt: number | undefined;
+  #lastSuccessAt: number | undefined;
 
-  constructor(storage: Storage, now: () => number) {
+  constructor(storage: Storage, now: () => number, options: AuditLogOptions = {}) {
     this.#storage = storage;
     this.#now = now;
+    this.#chain = options.chain ?? DEFAULT_AUDIT_CHAIN;
   }
 
-  async append(entry: AuditEntry): Promise<StoredAuditRecord> {
-    const time = this.#now();
-    return this.#storage.appendAudit((head: AuditHead | undefined) => {
-      const prevHash = head?.hash ?? GENESIS_HASH;
-      const record: AuditRecord = { ...entry, seq: (head?.seq ?? 0) + 1, time };
-      return Object.freeze({ ...record, prevHash, hash: chainHash(prevHash, record) });
+  get chain(): string {
+    return this.#chain;
+  }
+
+  /**
+   * When the last commit failed (ms since the epoch), if it failed after the last success:
+   * readiness uses it, since a record that cannot be written means requests are refused.
+   */
+  get failingSince(): number | undefined {
+    const failed = this.#lastFailureAt;
+    return failed !== undefined && (this.#lastSuccessAt ?? 0) <= failed ? failed : undefined;
+  }
+
+  /** Resolves once the record is committed; rejects (with the storage's error) when it cannot be. */
+  append(entry: AuditEntry): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ entry, time: this.#now(), resolve, reject });
+      // The first waiter starts the loop after the current I/O callbacks: the records of requests
+      // answered in the same turn of the event loop go in the same transaction.
+      this.#committing ??= new Promise<void>((started) => setImmediate(started)).then(() => this.#commitAll());
     });
   }
+
+  async #commitAll(): Promise<void> {
+    while (this.#waiting.length > 0) {
+      const group = this.#waiting.splice(0, MAX_GROUP);
+      try {
+        await this.#storage.appendAudit(this.#chain, (head) => sealAuditRecords(this.#chain, head, group));
+        this.#lastSuccessAt = Date.now();
+        for (const w of group) w.resolve();
+      } catch (err) {
+        this.#lastFailureAt = Date.now();
+        for (const w of group) w.reject(err);
+      }
+    }
+    this.#committing = undefined;
+  }
+
+  /** Resolves when every record appended so far is committed or refused. */
+  async flush(): Promise<void> {
+    while (this.#committing !== undefined) await this.#committing;
+  }
+}
+
+export interface AuditChainVerification {
+  readonly chain: string;
+  readonly records: number;
+  readonly head: AuditHead | undefined;
 }
 
 export interface AuditVerification {
   readonly ok: boolean;
+  /** Records in all chains. */
   readonly records: number;
-  readonly head: AuditHead | undefined;
-  /** One line per finding, naming the record(s). */
+  readonly chains: readonly AuditChainVerification[];
+  /** One line per finding, naming the chain and the record(s). */
   readonly findings: readonly string[];
 }
 
 const PAGE = 1000;
 
-/** Reads the whole log in order and checks every link, every hash and the stored head. */
-export async function verifyAuditLog(storage: Storage): Promise<AuditVerification> {
+function range(from: number, to: number): string {
+  return to > from ? `${from} to ${to}` : `${from}`;
+}
+
+/** The findings on one stored record, given the seq and hash it must follow. */
+function checkRecord(r: StoredAuditRecord, chain: string, expectedSeq: number, prevHash: string): string[] {
   const findings: string[] = [];
+  if (r.seq > expectedSeq) findings.push(`record ${range(expectedSeq, r.seq - 1)} deleted (before record ${r.seq})`);
+  else if (r.seq < expectedSeq) findings.push(`record ${r.seq} is out of order`);
+  else if (r.prevHash !== prevHash)
+    findings.push(`record ${r.seq} does not chain to record ${r.seq - 1} (record ${r.seq - 1} was changed)`);
+  const parsed = parseAuditRecord(r.record);
+  if (chainHash(r.prevHash, r.record) !== r.hash)
+    findings.push(`record ${r.seq} was changed (its hash does not match)`);
+  else if (parsed === undefined || parsed.chain !== chain || parsed.seq !== r.seq || parsed.time !== r.time)
+    findings.push(`record ${r.seq} was changed (its columns do not match its text)`);
+  return findings;
+}
+
+/** Reads one chain in order and checks every link, every hash and the stored head. */
+async function verifyChain(
+  storage: Storage,
+  chain: string,
+  head: AuditHead | undefined,
+  findings: string[],
+): Promise<AuditChainVerification> {
+  const note = (finding: string): number => findings.push(`chain ${chain}: ${finding}`);
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let records = 0;
   let last: StoredAuditRecord | undefined;
   for (;;) {
-    const page = await storage.readAudit(last?.seq ?? 0, PAGE);
+    const page = await storage.readAudit(chain, last?.seq ?? 0, PAGE);
     for (const r of page) {
       records += 1;
-      if (r.seq !== expectedSeq) {
-        findings.push(
-          r.seq > expectedSeq
-            ? `record ${expectedSeq}${r.seq - 1 > expectedSeq ? ` to ${r.seq - 1}` : ''} deleted (before record ${r.seq})`
-            : `record ${r.seq} is out of order`,
-        );
-      } else if (r.prevHash !== prevHash) {
-        findings.push(`record ${r.seq} does not chain to record ${r.seq - 1} (record ${r.seq - 1} was changed)`);
-      }
-      if (chainHash(r.prevHash, r) !== r.hash) findings.push(`record ${r.seq} was changed (its hash does not match)`);
+      checkRecord(r, chain, expectedSeq, prevHash).forEach(note);
       expectedSeq = r.seq + 1;
       prevHash = r.hash;
       last = r;
     }
     if (page.length < PAGE) break;
   }
-  const head = await storage.getAuditHead();
-  if (head === undefined && last !== undefined) findings.push('the log head is missing');
-  if (head !== undefined) {
-    if (last === undefined || head.seq > last.seq)
-      findings.push(
-        `record ${(last?.seq ?? 0) + 1}${head.seq > (last?.seq ?? 0) + 1 ? ` to ${head.seq}` : ''} deleted (the end of the log)`,
-      );
-    else if (head.seq < last.seq || head.hash !== last.hash)
-      findings.push(`the log head (record ${head.seq}) does not match record ${last.seq}`);
-  }
-  return Object.freeze({ ok: findings.length === 0, records, head, findings: Object.freeze(findings) });
+  const lastSeq = last?.seq ?? 0;
+  if (head === undefined) note('the head is missing');
+  else if (head.seq > lastSeq) note(`record ${range(lastSeq + 1, head.seq)} deleted (the end of the log)`);
+  else if (head.seq < lastSeq || head.hash !== last?.hash)
+    note(`the head (record ${head.seq}) does not match record ${lastSeq}`);
+  return Object.freeze({ chain, records, head });
 }
 
-/** Every record, in order (for `blindpseudo audit export`). */
-export async function* readAuditLog(storage: Storage): AsyncGenerator<StoredAuditRecord> {
-  let after = 0;
-  for (;;) {
-    const page = await storage.readAudit(after, PAGE);
-    yield* page;
-    if (page.length < PAGE) return;
-    after = page[page.length - 1]!.seq;
+/** Checks every chain: links, hashes, gaps, and each chain's end against its stored head. */
+export async function verifyAuditLog(storage: Storage): Promise<AuditVerification> {
+  const findings: string[] = [];
+  const chains: AuditChainVerification[] = [];
+  for (const { chain, head } of await storage.listAuditChains()) {
+    chains.push(await verifyChain(storage, chain, head, findings));
+  }
+  return Object.freeze({
+    ok: findings.length === 0,
+    records: chains.reduce((sum, c) => sum + c.records, 0),
+    chains: Object.freeze(chains),
+    findings: Object.freeze(findings),
+  });
+}
+
+/** An exported record: its fields, and its link. */
+export type ExportedAuditRecord = AuditRecord & { readonly prevHash: string; readonly hash: string };
+
+/** Records of one chain with seq > `afterSeq`, at most `limit`, with their fields read from their text. */
+export async function readAuditPage(
+  storage: Storage,
+  chain: string,
+  afterSeq: number,
+  limit: number,
+): Promise<ExportedAuditRecord[]> {
+  return (await storage.readAudit(chain, afterSeq, limit)).map((r) => {
+    const fields = parseAuditRecord(r.record) ?? { chain, seq: r.seq, time: r.time };
+    return Object.freeze({ ...fields, prevHash: r.prevHash, hash: r.hash }) as ExportedAuditRecord;
+  });
+}
+
+/** Every record, chain by chain, in order (for `blindpseudo audit export`). */
+export async function* readAuditLog(storage: Storage): AsyncGenerator<ExportedAuditRecord> {
+  for (const { chain } of await storage.listAuditChains()) {
+    let after = 0;
+    for (;;) {
+      const page = await readAuditPage(storage, chain, after, PAGE);
+      yield* page;
+      if (page.length < PAGE) break;
+      after = page[page.length - 1]!.seq;
+    }
   }
 }

@@ -61,7 +61,13 @@ export { Pkcs11Token } from './keystore/pkcs11-token.js';
 export { readProtection, type ObjectProtection } from './keystore/pkcs11-objects.js';
 export { ProblemKinds, type Problem, type ProblemKind } from './problems.js';
 export { Administration, type AdministrationOptions, type GrantInput } from './administration.js';
-export { readAuditLog, verifyAuditLog, type AuditVerification } from './audit.js';
+export {
+  readAuditLog,
+  verifyAuditLog,
+  type AuditChainVerification,
+  type AuditVerification,
+  type ExportedAuditRecord,
+} from './audit.js';
 export type { Principal, AuthenticationMethod } from './principals.js';
 export { SqliteStorage } from './storage/sqlite.js';
 export { PostgresStorage } from './storage/postgres.js';

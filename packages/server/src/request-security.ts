@@ -5,8 +5,10 @@
  *    authenticated principal, the admin role, or the protocol operation against the domain's
  *    access rules (403) — before the body is even read.
  * 2. preHandler: count the items against the principal's daily quota (429).
- * 3. onResponse: append the audit record (principal, operation, domains, items, outcome, ids,
- *    peer; never the body).
+ * 3. onSend: append the audit record (principal, operation, domains, items, outcome, ids,
+ *    peer; never the body) and answer only once it is committed — successes and refusals alike.
+ *    A record that cannot be written turns the answer into a 503 problem with Retry-After: no
+ *    request is answered without its record (fail closed).
  *
  * Routes declare their access in `config.access`; a route that declares nothing requires an
  * authenticated principal (deny by default). Public routes (probes, metrics, OpenAPI, the
@@ -15,6 +17,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessControl } from './access-rules.js';
 import type { AuditLog } from './audit.js';
+import type { AuditEntry } from './audit-record.js';
 import type { Authenticator } from './authentication.js';
 import { DOMAIN_KEY_PATTERN, type QuotaOperation } from './config.js';
 import type { DomainRegistry } from './domains.js';
@@ -22,6 +25,8 @@ import type { Quotas, RateLimiter } from './limits.js';
 import { type Principal, isAdmin } from './principals.js';
 import { ServiceError } from './errors.js';
 import { requestIdOf } from './request-id.js';
+import { PROBLEM_CONTENT_TYPE, problem } from './problems.js';
+import { STORAGE_RETRY_AFTER_SECONDS } from './storage/faults.js';
 
 /** Who may call a route: a protocol operation is checked against the domain's access rules. */
 export type RouteAccess = 'public' | 'authenticated' | 'admin' | QuotaOperation;
@@ -124,23 +129,40 @@ export function registerRequestSecurity(app: FastifyInstance, options: RequestSe
     await quotas.count(principalOf(request).id, routeAccess, itemCount(request));
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    if ((request.routeOptions.config.access ?? 'authenticated') === 'public') return;
+  app.addHook('onSend', async (request, reply, payload) => {
+    if ((request.routeOptions.config.access ?? 'authenticated') === 'public') return payload;
     try {
-      await audit.append({
-        principal: request.principal?.id ?? null,
-        operation: request.routeOptions.config.operation ?? 'other',
-        domainKey: param(request, 'domainKey') ?? adminBodyDomain(request),
-        toDomainKey: param(request, 'toDomainKey'),
-        items: itemCount(request),
-        status: reply.statusCode,
-        outcome: request.problemKind ?? (reply.statusCode < 400 ? 'success' : 'error'),
-        requestId: request.id,
-        callerRequestId: callerRequestId(request),
-        peer: request.ip ?? null,
-      });
+      await audit.append(auditEntry(request, reply.statusCode));
+      return payload;
     } catch (err) {
-      request.log.error({ err }, 'audit record could not be written');
+      request.log.error({ err }, 'audit record could not be written: the request is refused');
+      reply
+        .code(503)
+        .removeHeader('content-length')
+        .header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS))
+        .type(PROBLEM_CONTENT_TYPE);
+      const body = problem(
+        'serviceUnavailable',
+        'the request could not be recorded',
+        callerRequestId(request) ?? undefined,
+      );
+      return JSON.stringify(body);
     }
   });
+  app.addHook('onClose', async () => audit.flush());
+}
+
+function auditEntry(request: FastifyRequest, statusCode: number): AuditEntry {
+  return {
+    principal: request.principal?.id ?? null,
+    operation: request.routeOptions.config.operation ?? 'other',
+    domainKey: param(request, 'domainKey') ?? adminBodyDomain(request),
+    toDomainKey: param(request, 'toDomainKey'),
+    items: itemCount(request),
+    status: statusCode,
+    outcome: request.problemKind ?? (statusCode < 400 ? 'success' : 'error'),
+    requestId: request.id,
+    callerRequestId: callerRequestId(request),
+    peer: request.ip ?? null,
+  };
 }

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GENESIS_HASH, chainHash } from '../src/audit.js';
+import { GENESIS_HASH, chainHash, sealAuditRecords } from '../src/audit-record.js';
 import { validateDomainConfig } from '../src/config.js';
-import type { AuditHead, AuditRecord, Storage, StoredAuditRecord, StoredTransitKey } from '../src/storage/storage.js';
+import type { AuditHead, Storage, StoredTransitKey } from '../src/storage/storage.js';
 
 export interface Backend {
   readonly name: string;
@@ -29,25 +29,29 @@ const transitKey = (domainKey: string, kid: string, createdAt: number): StoredTr
   deactivatedAt: undefined,
 });
 
-function seal(n: number) {
-  return (head: AuditHead | undefined): StoredAuditRecord => {
-    const prevHash = head?.hash ?? GENESIS_HASH;
-    const record: AuditRecord = {
-      seq: (head?.seq ?? 0) + 1,
-      time: 1000 + n,
-      principal: `p${n}`,
-      operation: 'pseudonymize',
-      domainKey: 'd',
-      toDomainKey: null,
-      items: n,
-      status: 200,
-      outcome: 'success',
-      requestId: `r${n}`,
-      callerRequestId: null,
-      peer: '127.0.0.1',
-    };
-    return { ...record, prevHash, hash: chainHash(prevHash, record) };
-  };
+/** Seals `count` records numbered from `n` after the head given (as the audit log does). */
+function seal(chain: string, n: number, count = 1) {
+  return (head: AuditHead | undefined) =>
+    sealAuditRecords(
+      chain,
+      head,
+      Array.from({ length: count }, (_, i) => ({
+        time: 1000 + n + i,
+        entry: {
+          principal: `p${n + i}`,
+          operation: 'pseudonymize',
+          domainKey: 'd',
+          toDomainKey: null,
+          items: n + i,
+          status: 200,
+          outcome: 'success',
+          requestId: `r${n + i}`,
+          // Characters a database's text encoding could alter: stored as escaped ASCII.
+          callerRequestId: `\ud800 \u0000 \uffff 😀 ${n + i}`,
+          peer: '127.0.0.1',
+        },
+      })),
+    );
 }
 
 async function withStorage(backend: Backend, work: (s: Storage) => Promise<void>): Promise<void> {
@@ -243,24 +247,38 @@ export function storageContract(backend: Backend): void {
     assert.equal(most, 1);
   });
 
-  it('audit records chain in order, also when appended concurrently', async (s) => {
-    assert.equal(await s.getAuditHead(), undefined);
-    const records = await Promise.all(Array.from({ length: 12 }, (_, i) => s.appendAudit(seal(i))));
+  it('audit records chain in order per chain, groups in one commit, also when appended concurrently', async (s) => {
+    assert.deepEqual(await s.listAuditChains(), []);
+    await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => s.appendAudit('a', seal('a', 10 * i, 2))),
+      ...Array.from({ length: 5 }, (_, i) => s.appendAudit('b', seal('b', 100 + i))),
+    ]);
+    const chains = await s.listAuditChains();
     assert.deepEqual(
-      records.map((r) => r.seq).sort((a, b) => a - b),
-      Array.from({ length: 12 }, (_, i) => i + 1),
+      chains.map((c) => [c.chain, c.head?.seq]),
+      [
+        ['a', 12],
+        ['b', 5],
+      ],
     );
-    const read = await s.readAudit(0, 100);
-    assert.equal(read.length, 12);
-    let prev = GENESIS_HASH;
-    for (const r of read) {
-      assert.equal(r.prevHash, prev);
-      assert.equal(chainHash(r.prevHash, r), r.hash);
-      prev = r.hash;
+    for (const { chain, head } of chains) {
+      const read = await s.readAudit(chain, 0, 100);
+      assert.deepEqual(
+        read.map((r) => r.seq),
+        Array.from({ length: head!.seq }, (_, i) => i + 1),
+      );
+      let prev = GENESIS_HASH;
+      for (const r of read) {
+        assert.equal(r.chain, chain);
+        assert.equal(r.prevHash, prev);
+        assert.equal(chainHash(r.prevHash, r.record), r.hash);
+        assert.equal(JSON.parse(r.record).seq, r.seq);
+        prev = r.hash;
+      }
+      assert.deepEqual(head, { chain, seq: head!.seq, hash: prev });
     }
-    assert.deepEqual(await s.getAuditHead(), { seq: 12, hash: prev });
     assert.deepEqual(
-      (await s.readAudit(10, 1)).map((r) => r.seq),
+      (await s.readAudit('a', 10, 1)).map((r) => r.seq),
       [11],
     );
   });

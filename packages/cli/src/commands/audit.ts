@@ -1,7 +1,7 @@
 /**
- * `blindpseudo audit verify | export`: checks the hash chain of the audit log (exit code 1 and
- * one line per finding, naming the records, when anything was changed or deleted), or writes the
- * records as JSON lines.
+ * `blindpseudo audit verify | export`: checks the hash chains of the audit log, every instance's
+ * (exit code 1 and one line per finding, naming the chain and the records, when anything was
+ * changed or deleted, in the middle or at the end), or writes the records as JSON lines.
  */
 import { parseArgs } from 'node:util';
 import { readAuditLog, verifyAuditLog } from '@blindpseudo/server';
@@ -11,8 +11,9 @@ import { withStorage } from './storage.js';
 
 export const usage = `blindpseudo audit verify
 blindpseudo audit export
-  verify checks every record's hash chain (exit code 1 when a record was changed or deleted) and
-  prints the head hash to keep elsewhere; export writes the records as JSON lines.
+  verify checks every chain of records (exit code 1 when a record was changed or deleted, in the
+  middle or at the end) and prints each chain's head hash to keep elsewhere; export writes the
+  records as JSON lines.
   Both take [--dir DIR | --config FILE].`;
 
 export async function audit(ctx: CommandContext): Promise<void> {
@@ -29,8 +30,9 @@ export async function audit(ctx: CommandContext): Promise<void> {
       throw new AuditTamperedError(
         `audit log NOT intact (${result.records} records):\n  ${result.findings.join('\n  ')}`,
       );
+    const heads = result.chains.map((c) => `\n  chain ${c.chain}: head ${c.head?.seq ?? 0} ${c.head?.hash ?? ''}`);
     ctx.stdout.write(
-      `audit log intact: ${result.records} records${result.head === undefined ? '' : `, head ${result.head.seq} ${result.head.hash}`}\n`,
+      `audit log intact: ${result.records} records in ${result.chains.length} chain(s)${heads.join('')}\n`,
     );
   });
 }

@@ -6,11 +6,11 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { verifyAuditLog } from '../audit.js';
+import { type ExportedAuditRecord, verifyAuditLog } from '../audit.js';
 import { type AuditFilter, exportAudit, searchAudit } from '../audit-search.js';
 import { ServiceError } from '../errors.js';
 import { responses } from '../schemas.js';
-import type { Storage, StoredAuditRecord } from '../storage/storage.js';
+import type { Storage } from '../storage/storage.js';
 
 const str = { type: 'string' } as const;
 const int = { type: 'integer' } as const;
@@ -26,6 +26,7 @@ const filterProperties = {
 const recordSchema = {
   type: 'object',
   properties: {
+    chain: str,
     seq: int,
     time: int,
     principal: nullableStr,
@@ -42,7 +43,7 @@ const recordSchema = {
     hash: str,
   },
 } as const;
-const headSchema = { type: 'object', properties: { seq: int, hash: str } } as const;
+const headSchema = { type: 'object', properties: { chain: str, seq: int, hash: str } } as const;
 
 type FilterQuery = Partial<Record<keyof typeof filterProperties, string>>;
 
@@ -75,7 +76,7 @@ function pageNumber(v: string | undefined, name: string, fallback: number, max: 
   return Number(v);
 }
 
-async function* ndjson(records: AsyncIterable<StoredAuditRecord>): AsyncGenerator<string> {
+async function* ndjson(records: AsyncIterable<ExportedAuditRecord>): AsyncGenerator<string> {
   for await (const r of records) yield `${JSON.stringify(r)}\n`;
 }
 
@@ -85,7 +86,7 @@ export async function adminAuditRoutes(app: FastifyInstance, options: { storage:
   const base = '/admin/v1/audit';
   const config = (operation: string) => ({ operation, access: 'admin' as const });
 
-  app.get<{ Querystring: FilterQuery & { after?: string; limit?: string } }>(base, {
+  app.get<{ Querystring: FilterQuery & { after?: string; limit?: string; chain?: string } }>(base, {
     config: config('admin.searchAudit'),
     schema: {
       tags,
@@ -93,18 +94,19 @@ export async function adminAuditRoutes(app: FastifyInstance, options: { storage:
       querystring: {
         type: 'object',
         additionalProperties: false,
-        properties: { ...filterProperties, after: str, limit: str },
+        properties: { ...filterProperties, after: str, limit: str, chain: { type: 'string', maxLength: 100 } },
       },
       response: responses({
         type: 'object',
-        properties: { records: { type: 'array', items: recordSchema }, next: int, head: headSchema },
+        properties: { chain: str, records: { type: 'array', items: recordSchema }, next: int, head: headSchema },
       }),
     },
     handler: async (request) => {
       const filter = auditFilter(request.query);
       const after = pageNumber(request.query.after, 'after', 0, Number.MAX_SAFE_INTEGER);
       const limit = Math.max(1, pageNumber(request.query.limit, 'limit', 50, 500));
-      return searchAudit(storage, filter, { after, limit });
+      const chain = request.query.chain;
+      return searchAudit(storage, filter, { after, limit, ...(chain === undefined || chain === '' ? {} : { chain }) });
     },
   });
 
@@ -112,18 +114,26 @@ export async function adminAuditRoutes(app: FastifyInstance, options: { storage:
     config: config('admin.verifyAudit'),
     schema: {
       tags,
-      summary: 'Verify the hash chain of the whole log; findings name the records where it breaks',
+      summary:
+        'Verify every hash chain of the log; findings name the chain and the records where it breaks (head: of the only chain)',
       response: responses({
         type: 'object',
         properties: {
           ok: { type: 'boolean' },
           records: int,
           head: headSchema,
+          chains: {
+            type: 'array',
+            items: { type: 'object', properties: { chain: str, records: int, head: headSchema } },
+          },
           findings: { type: 'array', items: str },
         },
       }),
     },
-    handler: async () => verifyAuditLog(storage),
+    handler: async () => {
+      const verification = await verifyAuditLog(storage);
+      return { ...verification, head: verification.chains.length === 1 ? verification.chains[0]!.head : undefined };
+    },
   });
 
   app.get<{ Querystring: FilterQuery }>(`${base}/export`, {

@@ -51,7 +51,7 @@ async function health(options: AdminTrafficRoutesOptions): Promise<object> {
   let records = 0;
   try {
     await storage.ping();
-    records = (await storage.getAuditHead())?.seq ?? 0;
+    records = (await storage.listAuditChains()).reduce((sum, c) => sum + (c.head?.seq ?? 0), 0);
     storageHealth = { kind: options.storageKind, ok: true, pingMs: now() - started };
   } catch {
     storageHealth = { kind: options.storageKind, ok: false, error: 'storage is not reachable' };

@@ -1,16 +1,16 @@
 /**
- * Ops endpoints (for operators, not the protocol): `/livez` (the process answers), `/readyz` (storage reachable, keys
- * loaded), `/metrics` (Prometheus text) and the service's public key set.
+ * Ops endpoints (for operators, not the protocol): `/livez` (the process answers, never waiting on
+ * storage), `/readyz` (storage takes writes, see storage-readiness.ts; keys loaded), `/metrics` (Prometheus text) and the service's public key set.
  */
 import type { DomainRegistry } from '../domains.js';
 import type { Metrics } from '../metrics.js';
 import { ServiceError } from '../errors.js';
 import { SERVICE_JWKS_PATH } from '../service-key.js';
-import type { Storage } from '../storage/storage.js';
+import type { StorageReadiness } from '../storage-readiness.js';
 import { type Route, route } from './route-table.js';
 
 export interface OpsRoutesOptions {
-  storage: Storage;
+  readiness: StorageReadiness;
   /** Whether the key store can work now (a token that does not answer: not ready). */
   keyStoreReady: () => Promise<boolean>;
   domains: DomainRegistry;
@@ -41,7 +41,7 @@ const jwkSchema = {
 } as const;
 const tags = ['operations'];
 
-export function opsRoutes({ storage, keyStoreReady, domains, metrics }: OpsRoutesOptions): Route[] {
+export function opsRoutes({ readiness, keyStoreReady, domains, metrics }: OpsRoutesOptions): Route[] {
   return [
     route({
       method: 'GET',
@@ -57,16 +57,12 @@ export function opsRoutes({ storage, keyStoreReady, domains, metrics }: OpsRoute
       operation: 'readyz',
       access: 'public',
       schema: {
-        summary: 'Readiness: storage reachable, keys loaded, key store answering',
+        summary: 'Readiness: storage takes writes, keys loaded, key store answering',
         tags,
         response: { 200: status, '5xx': { $ref: 'Problem#' } },
       },
       handler: async () => {
-        try {
-          await storage.ping();
-        } catch {
-          throw new ServiceError('ERR_SERVER_UNAVAILABLE', 'storage is not reachable');
-        }
+        await readiness.check();
         await checkKeyStore(keyStoreReady);
         return { status: 'ready', domains: domains.keys().length };
       },

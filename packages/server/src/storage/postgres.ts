@@ -4,8 +4,8 @@
  * lock so that instances starting together migrate once. Every statement runs under a
  * statement timeout; TLS to the server is configurable (postgres-connection.ts).
  *
- * Concurrency between instances: the audit chain is extended under a transaction-scoped advisory
- * lock (one head for all instances); usage counters are updated with one conditional UPDATE; a
+ * Concurrency between instances: an audit chain is extended under a transaction-scoped advisory
+ * lock of that chain (postgres-audit.ts); usage counters are updated with one conditional UPDATE; a
  * transit key rotation locks the domain's row, so concurrent rotations give one new key each and
  * exactly one active key.
  */
@@ -14,16 +14,13 @@ import type { AccessRuleOperation, DomainConfig, PostgresConfig } from '../confi
 import { BUMP_DEFINITIONS_SQL, DEFINITIONS_VERSION_SQL, MIGRATIONS, MIGRATIONS_TABLE_SQL } from './migrations/index.js';
 import { clientConfig, listenForever, poolConfig } from './postgres-connection.js';
 import { type WrappedKeysChange, replaceWrappedKeysPostgres } from './wrapped-keys.js';
+import { guardStorageMethods } from './faults.js';
+import { POSTGRES_FAULTS, appendAuditRecords, listAuditChains, readAuditRecords } from './postgres-audit.js';
 import {
   type AccessGrantRow,
-  AUDIT_COLUMNS,
-  AUDIT_HEAD,
-  type AuditRow,
   type DomainRow,
   type PrincipalRow,
   type TransitKeyRow,
-  auditFromRow,
-  auditValues,
   definitionColumns,
   domainFromRow,
   grantFromRow,
@@ -44,7 +41,6 @@ import {
 
 /** Advisory lock keys (any constants, unique to this schema). */
 const MIGRATION_LOCK = 7_305_001;
-const AUDIT_LOCK = 7_305_002;
 const SETUP_LOCK = 7_305_003;
 /** NOTIFY channel: the definitions changed (sent at commit, with the version bump). */
 const DEFINITIONS_CHANNEL = 'blindpseudo_definitions';
@@ -53,6 +49,8 @@ async function bumpDefinitions(c: pg.PoolClient): Promise<void> {
   await c.query(BUMP_DEFINITIONS_SQL);
   await c.query(`NOTIFY ${DEFINITIONS_CHANNEL}`);
 }
+/** How long a request waits on a passing error (a serialization failure, a lock) before 503. */
+const RETRY_FOR_MS = 1000;
 
 type Queryable = pg.Pool | pg.PoolClient;
 
@@ -66,6 +64,8 @@ export class PostgresStorage implements Storage {
     this.#pool = new pg.Pool(poolConfig(config));
     // An idle connection dropped by the server must not crash the process; the next query reconnects.
     this.#pool.on('error', () => undefined);
+    // Every method: PostgreSQL down, unreachable, out of disk or too slow is a 503, never a 500.
+    guardStorageMethods(this, POSTGRES_FAULTS, RETRY_FOR_MS);
   }
 
   async #rows<T>(sql: string, params: readonly unknown[] = [], db: Queryable = this.#pool): Promise<T[]> {
@@ -112,7 +112,8 @@ export class PostgresStorage implements Storage {
   }
 
   async ping(): Promise<void> {
-    await this.#pool.query('SELECT 1');
+    // A write, as requests make them: a read alone passes on a database that takes no writes.
+    await this.setMeta('storage_probe', String(Date.now()));
   }
 
   async getMeta(name: string): Promise<string | undefined> {
@@ -318,36 +319,16 @@ export class PostgresStorage implements Storage {
     return { counted: false, total: current[0]?.items ?? 0 };
   }
 
-  async appendAudit(seal: (head: AuditHead | undefined) => StoredAuditRecord): Promise<StoredAuditRecord> {
-    return this.#transaction(async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
-      const record = seal(await this.#auditHead(c));
-      await c.query(
-        `INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-        auditValues(record),
-      );
-      await this.setMeta(AUDIT_HEAD, `${record.seq}:${record.hash}`, c);
-      return record;
-    });
+  async appendAudit(chain: string, seal: (head: AuditHead | undefined) => readonly StoredAuditRecord[]): Promise<void> {
+    await this.#transaction((c) => appendAuditRecords(c, chain, seal));
   }
 
-  async #auditHead(db: Queryable = this.#pool): Promise<AuditHead | undefined> {
-    const row = (
-      await this.#rows<{ value: string }>('SELECT value FROM service_meta WHERE name = $1', [AUDIT_HEAD], db)
-    )[0];
-    if (row === undefined) return undefined;
-    const [seq, hash] = row.value.split(':');
-    return Object.freeze({ seq: Number(seq), hash: hash ?? '' });
+  async readAudit(chain: string, afterSeq: number, limit: number): Promise<StoredAuditRecord[]> {
+    return readAuditRecords(this.#pool, chain, afterSeq, limit);
   }
 
-  async readAudit(afterSeq: number, limit: number): Promise<StoredAuditRecord[]> {
-    return (
-      await this.#rows<AuditRow>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])
-    ).map(auditFromRow);
-  }
-
-  async getAuditHead(): Promise<AuditHead | undefined> {
-    return this.#auditHead();
+  async listAuditChains(): Promise<{ chain: string; head: AuditHead | undefined }[]> {
+    return listAuditChains(this.#pool);
   }
 
   /** Holds a session advisory lock on a connection of its own (the work needs the pool's). */

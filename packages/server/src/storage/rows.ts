@@ -4,7 +4,7 @@
  * is told so in postgres.ts).
  */
 import { type AccessRuleOperation, type DomainConfig, validateDomainConfig } from '../config.js';
-import type { AccessGrant, StoredAuditRecord, StoredDomain, StoredPrincipal, StoredTransitKey } from './storage.js';
+import type { AccessGrant, StoredDomain, StoredPrincipal, StoredTransitKey } from './storage.js';
 
 export interface DomainRow {
   domain_key: string;
@@ -81,43 +81,6 @@ export function principalFromRow(row: PrincipalRow): StoredPrincipal {
     revokedAt: row.revoked_at ?? undefined,
   });
 }
-
-export interface AuditRow {
-  seq: number;
-  time: number;
-  principal: string | null;
-  operation: string;
-  domain_key: string | null;
-  to_domain_key: string | null;
-  items: number;
-  status: number;
-  outcome: string;
-  request_id: string;
-  caller_request_id: string | null;
-  peer: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-export function auditFromRow(row: AuditRow): StoredAuditRecord {
-  return Object.freeze({
-    seq: row.seq,
-    time: row.time,
-    principal: row.principal,
-    operation: row.operation,
-    domainKey: row.domain_key,
-    toDomainKey: row.to_domain_key,
-    items: row.items,
-    status: row.status,
-    outcome: row.outcome,
-    requestId: row.request_id,
-    callerRequestId: row.caller_request_id,
-    peer: row.peer,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  });
-}
-
 export interface AccessGrantRow {
   domain_key: string;
   operation: AccessRuleOperation;
@@ -133,29 +96,3 @@ export function grantFromRow(r: AccessGrantRow): AccessGrant {
     createdAt: r.created_at,
   });
 }
-
-/** The audit_log columns in insert order, and a record's values in that order. */
-export const AUDIT_COLUMNS =
-  'seq, time, principal, operation, domain_key, to_domain_key, items, status, outcome, request_id, caller_request_id, peer, prev_hash, hash';
-
-export function auditValues(r: StoredAuditRecord): unknown[] {
-  return [
-    r.seq,
-    r.time,
-    r.principal,
-    r.operation,
-    r.domainKey,
-    r.toDomainKey,
-    r.items,
-    r.status,
-    r.outcome,
-    r.requestId,
-    r.callerRequestId,
-    r.peer,
-    r.prevHash,
-    r.hash,
-  ];
-}
-
-/** The service_meta row holding the audit log head, `<seq>:<hash>`. */
-export const AUDIT_HEAD = 'audit_head';

@@ -1,6 +1,12 @@
 /**
  * SQLite storage (better-sqlite3): the embedded default, one file created on first start.
  * WAL mode, foreign keys on; the file is created with mode 0600.
+ *
+ * better-sqlite3 is synchronous: a connection waiting for a lock held by another process would
+ * block the whole event loop. So SQLite's own busy wait is off, and every method goes through
+ * the fault boundary (faults.ts): a lock is waited for asynchronously, with backoff, for at most
+ * `lockWaitMs`; then, or on a fault (disk full, I/O error), the method throws
+ * StorageUnavailableError (503).
  */
 import { replaceWrappedKeysSqlite } from './wrapped-keys.js';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
@@ -8,22 +14,25 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AccessRuleOperation, DomainConfig } from '../config.js';
 import { BUMP_DEFINITIONS_SQL, DEFINITIONS_VERSION_SQL, MIGRATIONS, MIGRATIONS_TABLE_SQL } from './migrations/index.js';
+import { guardStorageMethods } from './faults.js';
 import {
   type AccessGrantRow,
-  AUDIT_COLUMNS,
-  AUDIT_HEAD,
-  type AuditRow,
   type DomainRow,
   type PrincipalRow,
   type TransitKeyRow,
-  auditFromRow,
-  auditValues,
   definitionColumns,
   domainFromRow,
   grantFromRow,
   principalFromRow,
   transitKeyFromRow,
 } from './rows.js';
+import {
+  SQLITE_FAULTS,
+  appendAuditRecords,
+  importLegacyAuditLog,
+  listAuditChains,
+  readAuditRecords,
+} from './sqlite-audit.js';
 import {
   type AccessGrant,
   type AuditHead,
@@ -36,21 +45,32 @@ import {
   secondsUntilToken,
 } from './storage.js';
 
+export interface SqliteStorageOptions {
+  /** How long a request waits for a lock held by another connection before 503 (default 1 s). */
+  lockWaitMs?: number;
+}
+
+const OPEN_TIMEOUT_MS = 5000;
+const DEFAULT_LOCK_WAIT_MS = 1000;
+const PROBE = 'storage_probe';
+
 export class SqliteStorage implements Storage {
   readonly #db: Database.Database;
   /** Prepared once per SQL text: preparing costs more than running on the hot path. */
   readonly #statements = new Map<string, Database.Statement>();
 
-  constructor(file: string) {
+  constructor(file: string, options: SqliteStorageOptions = {}) {
     mkdirSync(dirname(file), { recursive: true });
     const isNew = !existsSync(file);
-    this.#db = new Database(file);
+    // Opening may wait (synchronously) for a lock: only at start, before any request.
+    this.#db = new Database(file, { timeout: OPEN_TIMEOUT_MS });
     if (isNew) chmodSync(file, 0o600);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('foreign_keys = ON');
-    this.#db.pragma('busy_timeout = 5000');
     // With WAL, NORMAL survives a crash of the process (not of the machine) without a sync per write.
     this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma('busy_timeout = 0');
+    guardStorageMethods(this, SQLITE_FAULTS, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
   }
 
   #statement(sql: string): Database.Statement {
@@ -70,6 +90,7 @@ export class SqliteStorage implements Storage {
       if (applied.has(m.version)) continue;
       this.#db.transaction(() => {
         for (const sql of m.statements) this.#db.exec(sql);
+        if (m.name === 'audit-chains') importLegacyAuditLog(this.#db);
         this.#statement('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
           m.version,
           m.name,
@@ -80,7 +101,7 @@ export class SqliteStorage implements Storage {
   }
 
   async ping(): Promise<void> {
-    this.#statement('SELECT 1').get();
+    this.#db.transaction(() => this.#setMeta(PROBE, String(Date.now()))).immediate();
   }
 
   async getMeta(name: string): Promise<string | undefined> {
@@ -90,6 +111,10 @@ export class SqliteStorage implements Storage {
   }
 
   async setMeta(name: string, value: string): Promise<void> {
+    this.#setMeta(name, value);
+  }
+
+  #setMeta(name: string, value: string): void {
     this.#statement(
       'INSERT INTO service_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
     ).run(name, value);
@@ -284,38 +309,16 @@ export class SqliteStorage implements Storage {
       .immediate();
   }
 
-  async appendAudit(seal: (head: AuditHead | undefined) => StoredAuditRecord): Promise<StoredAuditRecord> {
-    return this.#db
-      .transaction(() => {
-        const head = this.#auditHead();
-        const record = seal(head);
-        this.#statement(
-          `INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(...auditValues(record));
-        this.#statement(
-          'INSERT INTO service_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
-        ).run(AUDIT_HEAD, `${record.seq}:${record.hash}`);
-        return record;
-      })
-      .immediate();
+  async appendAudit(chain: string, seal: (head: AuditHead | undefined) => readonly StoredAuditRecord[]): Promise<void> {
+    this.#db.transaction(() => appendAuditRecords((sql) => this.#statement(sql), chain, seal)).immediate();
   }
 
-  #auditHead(): AuditHead | undefined {
-    const row = this.#statement('SELECT value FROM service_meta WHERE name = ?').get(AUDIT_HEAD) as
-      { value: string } | undefined;
-    if (row === undefined) return undefined;
-    const [seq, hash] = row.value.split(':');
-    return Object.freeze({ seq: Number(seq), hash: hash ?? '' });
+  async readAudit(chain: string, afterSeq: number, limit: number): Promise<StoredAuditRecord[]> {
+    return readAuditRecords((sql) => this.#statement(sql), chain, afterSeq, limit);
   }
 
-  async readAudit(afterSeq: number, limit: number): Promise<StoredAuditRecord[]> {
-    return (
-      this.#statement('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as AuditRow[]
-    ).map(auditFromRow);
-  }
-
-  async getAuditHead(): Promise<AuditHead | undefined> {
-    return this.#auditHead();
+  async listAuditChains(): Promise<{ chain: string; head: AuditHead | undefined }[]> {
+    return listAuditChains((sql) => this.#statement(sql));
   }
 
   /** One process per file at set-up: `serve --workers` sets up in the primary before forking. */

@@ -51,8 +51,12 @@ export interface AccessGrant {
   readonly createdAt: number;
 }
 
-/** One audited request. Never values, points or transitInfo. */
+/**
+ * One audited request. Never values, points or transitInfo. Records form chains (one per
+ * instance, or one shared): `seq` counts 1, 2, 3… within its chain.
+ */
 export interface AuditRecord {
+  readonly chain: string;
   readonly seq: number;
   /** Milliseconds since the epoch. */
   readonly time: number;
@@ -68,14 +72,24 @@ export interface AuditRecord {
   readonly peer: string | null;
 }
 
-/** An audit record as stored, chained: hash = SHA-256(prevHash, canonical record). */
-export interface StoredAuditRecord extends AuditRecord {
+/**
+ * An audit record as stored: its canonical text, which is exactly what the hash covers
+ * (`hash = SHA-256(prevHash ‖ "\n" ‖ record)`), so that storing it cannot change it. The columns
+ * beside it (chain, seq, time) are for finding records; verification checks they match the text.
+ */
+export interface StoredAuditRecord {
+  readonly chain: string;
+  readonly seq: number;
+  readonly time: number;
+  /** The canonical text (ASCII-only JSON, see audit-record.ts). */
+  readonly record: string;
   readonly prevHash: string;
   readonly hash: string;
 }
 
-/** The last record of the audit log (kept beside it, so that deleting the tail is detected). */
+/** The last record of a chain, kept apart from the records so that deleting the tail is detected. */
 export interface AuditHead {
+  readonly chain: string;
   readonly seq: number;
   readonly hash: string;
 }
@@ -100,7 +114,10 @@ export interface WrappedKeysChange {
 export interface Storage {
   /** Brings the schema to the latest version (versioned migrations, idempotent). */
   migrate(): Promise<void>;
-  /** Resolves when the database answers. */
+  /**
+   * Resolves when the database takes a write as requests make them (a probe row written in a
+   * transaction like the audit's), for readiness: not a read alone. Bounded in time.
+   */
   ping(): Promise<void>;
   getMeta(name: string): Promise<string | undefined>;
   setMeta(name: string, value: string): Promise<void>;
@@ -164,13 +181,16 @@ export interface Storage {
   ): Promise<{ counted: boolean; total: number }>;
 
   /**
-   * Appends one audit record atomically: `seal` gets the previous head (undefined for the first
-   * record) and returns the record to store, chained to it.
+   * Appends records to the end of one chain in ONE transaction (a group commit): `seal` gets the
+   * chain's head (undefined before its first record) and returns the records to store, chained to
+   * it; the new head is stored in the same transaction. `seal` may be called again when the
+   * transaction is retried. Resolves once committed.
    */
-  appendAudit(seal: (head: AuditHead | undefined) => StoredAuditRecord): Promise<StoredAuditRecord>;
-  /** Audit records with seq > afterSeq, in order, at most `limit`. */
-  readAudit(afterSeq: number, limit: number): Promise<StoredAuditRecord[]>;
-  getAuditHead(): Promise<AuditHead | undefined>;
+  appendAudit(chain: string, seal: (head: AuditHead | undefined) => readonly StoredAuditRecord[]): Promise<void>;
+  /** Records of one chain with seq > afterSeq, in order, at most `limit`. */
+  readAudit(chain: string, afterSeq: number, limit: number): Promise<StoredAuditRecord[]>;
+  /** Every chain that has records or a head, by name, with its stored head (if any). */
+  listAuditChains(): Promise<{ chain: string; head: AuditHead | undefined }[]>;
 
   /**
    * Runs `work` while no other process runs its own `exclusively` work on this database: the
