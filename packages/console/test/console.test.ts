@@ -236,7 +236,7 @@ describe('operator console in Chromium', { skip: chromiumSkip(), timeout: 300_00
 
   it('shows where the audit chain breaks after a record was edited in the database', async () => {
     const db = new Database(join(svc.dataDir, 'blindpseudo.db'));
-    db.prepare("UPDATE audit_log SET principal = 'someone-else' WHERE seq = 3").run();
+    db.prepare("UPDATE audit_records SET record = json_set(record, '$.principal', 'someone-else') WHERE seq = 3").run();
     db.close();
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByRole('button', { name: 'Verify the audit chain' }).click();
