@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { bigintToBytes, bigintToMinimalBytes, decodeValueText } from '@blindpseudo/core';
+import { readAuditPage } from '../src/audit.js';
 import { startCluster } from '../src/cluster.js';
 import { migrateToHsm } from '../src/keystore/migrate-to-hsm.js';
 import { readProtection } from '../src/keystore/pkcs11-objects.js';
@@ -151,7 +152,9 @@ describe('pkcs11 key store in the service', { skip }, () => {
       assert.equal(status, 200, 'ready again');
       assert.equal((await pseudonymize(svc, 'lost_v1', SSINS[2]!)).answer.status, 200);
 
-      const audited = (await svc.app.storage.readAudit(0, 1000)).filter((r) => r.operation === 'pseudonymize');
+      const audited = (await readAuditPage(svc.app.storage, 'main', 0, 1000)).filter(
+        (r) => r.operation === 'pseudonymize',
+      );
       assert.deepEqual(
         audited.map((r) => r.status),
         [200, 503, 503, 200],
