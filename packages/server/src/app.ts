@@ -35,7 +35,7 @@ import { adminAuditRoutes } from './routes/admin-audit.js';
 import { adminOwnerJwksRoutes } from './routes/admin-owner-jwks.js';
 import { adminSessionRoutes } from './routes/admin-session.js';
 import { adminTrafficRoutes } from './routes/admin-traffic.js';
-import { consoleRoutes } from './routes/console.js';
+import { consoleRoutes, loadConsoleFiles } from './routes/console.js';
 import { domainDocumentRoutes } from './routes/domain-document.js';
 import { opsRoutes } from './routes/ops.js';
 import { pseudonymisationRoutes } from './routes/pseudonymisation.js';
@@ -103,9 +103,14 @@ async function registerConsole(
   app.addHook('onReady', async () => traffic.start());
   app.addHook('onClose', async () => traffic.stop());
   const { storage, domains } = o.keystore;
-  await app.register(adminSessionRoutes);
-  await app.register(adminAuditRoutes, { storage });
-  await app.register(adminOwnerJwksRoutes, { ownerJwks: o.ownerJwks });
+  const files = await loadConsoleFiles();
+  if (typeof files === 'string') app.log.warn(`operator console unavailable: ${files}`);
+  registerRoutes(app, [
+    ...adminSessionRoutes(),
+    ...adminAuditRoutes({ storage }),
+    ...adminOwnerJwksRoutes({ ownerJwks: o.ownerJwks }),
+    ...consoleRoutes(files),
+  ]);
   await app.register(adminTrafficRoutes, {
     storage,
     storageKind: o.config.storage.kind,
@@ -114,7 +119,6 @@ async function registerConsole(
     multiplier: o.multiplier,
     now: o.now,
   });
-  await app.register(consoleRoutes);
 }
 
 /** Builds the service. Rejects when the keys cannot be opened (wrong master key, bad JWKS…). */

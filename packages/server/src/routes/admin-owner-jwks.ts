@@ -5,33 +5,35 @@
  * the last refresh ended. Refreshing now is `POST .../owner-jwks/refresh` (routes/admin.ts).
  * Never key material: kids only.
  */
-import type { FastifyInstance } from 'fastify';
 import type { OwnerJwksRefresher } from '../owner-jwks-refresh.js';
 import { domainParams, responses } from '../schemas.js';
 import { OWNER_KEYS_SCHEMA } from './admin-domains.js';
+import { type Route, route } from './route-table.js';
 
 const str = { type: 'string' } as const;
 
-export async function adminOwnerJwksRoutes(
-  app: FastifyInstance,
-  options: { ownerJwks: OwnerJwksRefresher },
-): Promise<void> {
-  app.get<{ Params: { domainKey: string } }>('/admin/v1/domains/:domainKey/owner-jwks', {
-    config: { operation: 'admin.ownerJwksStatus', access: 'admin' },
-    schema: {
-      tags: ['admin'],
-      summary: "The owners' key sets in use: kids, source, last refresh and its errors (no key material)",
-      params: domainParams,
-      response: responses({
-        type: 'object',
-        properties: {
-          domain: str,
-          refreshedAt: { type: 'integer' },
-          intervalMs: { type: 'integer' },
-          owners: { type: 'array', items: OWNER_KEYS_SCHEMA },
-        },
-      }),
-    },
-    handler: async (request) => options.ownerJwks.status(request.params.domainKey),
-  });
+export function adminOwnerJwksRoutes(options: { ownerJwks: OwnerJwksRefresher }): Route[] {
+  return [
+    route<{ Params: { domainKey: string } }>({
+      method: 'GET',
+      url: '/admin/v1/domains/:domainKey/owner-jwks',
+      operation: 'admin.ownerJwksStatus',
+      access: 'admin',
+      schema: {
+        tags: ['admin'],
+        summary: "The owners' key sets in use: kids, source, last refresh and its errors (no key material)",
+        params: domainParams,
+        response: responses({
+          type: 'object',
+          properties: {
+            domain: str,
+            refreshedAt: { type: 'integer' },
+            intervalMs: { type: 'integer' },
+            owners: { type: 'array', items: OWNER_KEYS_SCHEMA },
+          },
+        }),
+      },
+      handler: async (request) => options.ownerJwks.status(request.params.domainKey),
+    }),
+  ];
 }

@@ -12,8 +12,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { ServiceError } from '../errors.js';
+import { type Route, route } from './route-table.js';
 
 export const CONSOLE_PATH = '/console/';
 
@@ -36,10 +37,11 @@ const FILES = {
   'console.css': 'text/css; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 } as const;
-type ConsoleFile = keyof typeof FILES;
+export type ConsoleFile = keyof typeof FILES;
 
 /** The built files, or why they are missing. */
-async function loadFiles(): Promise<Map<ConsoleFile, Buffer> | string> {
+/** The console's built files, or why they cannot be served (then its routes answer 503). */
+export async function loadConsoleFiles(): Promise<Map<ConsoleFile, Buffer> | string> {
   let dir: string;
   try {
     dir = join(dirname(createRequire(import.meta.url).resolve('@blindpseudo/console/package.json')), 'dist');
@@ -68,18 +70,19 @@ function securityHeaders(reply: FastifyReply): FastifyReply {
   });
 }
 
-export async function consoleRoutes(app: FastifyInstance): Promise<void> {
-  const files = await loadFiles();
-  const config = { operation: 'console', access: 'public' as const };
-  const schema = { hide: true };
-  if (typeof files === 'string') app.log.warn(`operator console unavailable: ${files}`);
-
+/** The console's routes; `files` is what {@link loadConsoleFiles} gave (or why it could not). */
+export function consoleRoutes(files: Map<ConsoleFile, Buffer> | string): Route[] {
   const send = (name: ConsoleFile, reply: FastifyReply): FastifyReply => {
     if (typeof files === 'string') throw new ServiceError('ERR_SERVER_UNAVAILABLE', files);
     return securityHeaders(reply).type(FILES[name]).send(files.get(name));
   };
-  app.get('/console', { config, schema }, async (_request, reply) => reply.redirect(CONSOLE_PATH, 301));
-  app.get(CONSOLE_PATH, { config, schema }, async (_request, reply) => send('index.html', reply));
-  for (const name of ['console.js', 'console.css', 'favicon.svg'] as const)
-    app.get(`${CONSOLE_PATH}${name}`, { config, schema }, async (_request, reply) => send(name, reply));
+  const page = (url: string, handler: Route['handler']): Route =>
+    route({ method: 'GET', url, operation: 'console', access: 'public', schema: { hide: true }, handler });
+  return [
+    page('/console', async (_request, reply) => reply.redirect(CONSOLE_PATH, 301)),
+    page(CONSOLE_PATH, async (_request, reply) => send('index.html', reply)),
+    ...(['console.js', 'console.css', 'favicon.svg'] as const).map((name) =>
+      page(`${CONSOLE_PATH}${name}`, async (_request, reply) => send(name, reply)),
+    ),
+  ];
 }
