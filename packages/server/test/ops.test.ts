@@ -62,20 +62,23 @@ describe('ops endpoints and logs', () => {
       inputs: [{ crv: 'P-521', ...pointToJson(b.point) }, {}],
     });
     await post('/pseudo/v1/domains/ops_v1/pseudonymize', { crv: 'P-521' });
+    const { x } = pointToJson(b.point);
+    const offCurve = await post('/pseudo/v1/domains/ops_v1/pseudonymize', { crv: 'P-521', x, y: x });
+    assert.equal(offCurve.statusCode, 400);
     const res = await app.inject('/metrics');
     assert.match(res.headers['content-type'] as string, /^text\/plain; version=0\.0\.4/);
     const text = res.body;
     assert.match(text, /^blindpseudo_requests_total\{operation="pseudonymize",outcome="success"\} 1$/m);
-    assert.match(text, /^blindpseudo_requests_total\{operation="pseudonymize",outcome="client_error"\} 1$/m);
+    assert.match(text, /^blindpseudo_requests_total\{operation="pseudonymize",outcome="client_error"\} 2$/m);
     assert.match(text, /^blindpseudo_requests_total\{operation="pseudonymizeMultiple",outcome="success"\} 1$/m);
     assert.match(text, /^blindpseudo_items_total\{operation="pseudonymize",outcome="success"\} 2$/m);
     assert.match(
       text,
-      /^blindpseudo_items_total\{operation="pseudonymize",outcome="problem"\} 1$/m,
-      'the bad item of the Multiple call (the bad single call fails its schema before)',
+      /^blindpseudo_items_total\{operation="pseudonymize",outcome="problem"\} 3$/m,
+      'the bad item of the Multiple call and both single calls whose item fails to decode (in the body check)',
     );
-    assert.match(text, /^blindpseudo_request_duration_seconds_bucket\{operation="pseudonymize",le="\+Inf"\} 2$/m);
-    assert.match(text, /^blindpseudo_request_duration_seconds_count\{operation="pseudonymize"\} 2$/m);
+    assert.match(text, /^blindpseudo_request_duration_seconds_bucket\{operation="pseudonymize",le="\+Inf"\} 3$/m);
+    assert.match(text, /^blindpseudo_request_duration_seconds_count\{operation="pseudonymize"\} 3$/m);
     assert.match(text, /^# TYPE blindpseudo_request_duration_seconds histogram$/m);
   });
 

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CURVE_NAME, type Point, pointToJson } from '@blindpseudo/core';
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../access-rules.js';
 import { ServiceError } from '../errors.js';
 import { type Input, type TransitInfoRule, inputId, itemValidatorCompiler, readItem } from '../inputs.js';
@@ -215,6 +215,10 @@ function handlers(options: PseudonymisationRoutesOptions) {
       );
       return { id: randomUUID(), inResponseTo: body.id, outputs };
     },
+    /** A single call whose item fails to decode ends in the body check, before the handler: its item is a problem too. */
+    undecoded: (op: Operation) => async (_request: FastifyRequest, _reply: FastifyReply, err: FastifyError) => {
+      if ((err as { validationContext?: string }).validationContext === 'body') metrics.countItem(op.name, 'problem');
+    },
   };
 }
 
@@ -236,7 +240,9 @@ export function pseudonymisationRoutes(options: PseudonymisationRoutesOptions): 
         body: { $ref: `${r.body}#` },
         response: responses({ $ref: `${r.result}#` }),
       },
-      ...(r.form === 'single' ? { validatorCompiler: itemValidatorCompiler(op.transitInfo) } : {}),
+      ...(r.form === 'single'
+        ? { validatorCompiler: itemValidatorCompiler(op.transitInfo), onError: forms.undecoded(op) }
+        : {}),
       handler: forms[r.form](op),
     });
   });

@@ -3,6 +3,7 @@
  * record, registered by one loop. The name is the route's operation in metrics and the audit log.
  */
 import type {
+  FastifyError,
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
@@ -21,6 +22,8 @@ export interface Route<R extends RouteGenericInterface = RouteGenericInterface> 
   readonly schema: FastifySchema;
   /** A body check of the route's own, instead of the schema's. */
   readonly validatorCompiler?: FastifySchemaCompiler<object>;
+  /** Called when the request fails anywhere, also before the handler (e.g. in the body check). */
+  readonly onError?: (request: FastifyRequest, reply: FastifyReply, error: FastifyError) => Promise<void>;
   readonly handler: (request: FastifyRequest<R>, reply: FastifyReply) => Promise<unknown>;
 }
 
