@@ -95,6 +95,8 @@ export interface OperationTraffic {
 export interface TrafficSample {
   time: number;
   seconds: number;
+  /** Processes (workers, instances) whose counts are summed. */
+  processes: number;
   operations: Record<string, OperationTraffic>;
 }
 
@@ -102,4 +104,5 @@ export interface Health {
   storage: { kind: string; ok: boolean; pingMs?: number; error?: string };
   keystore: { domains: number; activeTransitKeys: number; multiplier: string; ok: boolean };
   audit: { records: number };
+  traffic: { ok: boolean; lastFailure?: number; pending: number };
 }

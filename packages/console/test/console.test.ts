@@ -195,6 +195,7 @@ describe('operator console in Chromium', { skip: chromiumSkip(), timeout: 300_00
   it('watches the traffic chart move while a load runs', async () => {
     await page.getByRole('link', { name: 'Health and traffic' }).click();
     await page.getByText(/reachable, answered in/).waitFor();
+    await page.getByText('written to storage every second').waitFor();
     const chart = page.getByRole('img', { name: /Items per second/ });
     await chart.waitFor();
     const token = await svc.token('load-generator');
@@ -207,6 +208,7 @@ describe('operator console in Chromium', { skip: chromiumSkip(), timeout: 300_00
         [2, 1], // quota and rate refusals
       ] as [number, number][])
         await page.waitForFunction(pointsAbove, at);
+      await page.getByText(/^The whole service: the counts of \d+ process(es)? \(workers and instances/).waitFor();
     } finally {
       await load.stop();
     }

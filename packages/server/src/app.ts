@@ -43,7 +43,7 @@ import { type Route, registerRoutes, route } from './routes/route-table.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { StorageReadiness } from './storage-readiness.js';
 import type { Storage } from './storage/storage.js';
-import { TrafficSampler } from './traffic.js';
+import { TrafficSampler } from './traffic-sampler.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -99,10 +99,10 @@ async function registerConsole(
     now: () => number;
   },
 ): Promise<void> {
-  const traffic = new TrafficSampler({ metrics: o.metrics, now: o.now });
+  const { storage, domains } = o.keystore;
+  const traffic = new TrafficSampler({ metrics: o.metrics, store: storage.trafficSamples, now: o.now });
   app.addHook('onReady', async () => traffic.start());
   app.addHook('onClose', async () => traffic.stop());
-  const { storage, domains } = o.keystore;
   const files = await loadConsoleFiles();
   if (typeof files === 'string') app.log.warn(`operator console unavailable: ${files}`);
   registerRoutes(app, [

@@ -1,12 +1,15 @@
 /**
- * Traffic as a time series, for the operator console: every `intervalMs` the sampler takes the
- * metrics' counters and keeps, per operation, the rates since the previous sample (items/s,
- * errors/s, refusals/s, enumeration alarms) and the latency percentiles of the requests in
- * between, estimated from the histogram's buckets the way Prometheus' histogram_quantile does.
- * The last `keep` samples are kept in memory (five minutes at one per second); nothing about
- * callers or requests is kept, only counts. The timer is unref()ed and stopped with the app.
+ * Traffic as a time series, for the operator console, summed over every process and instance:
+ * every `intervalMs` each process takes its metrics' counters and writes what it counted since the
+ * previous sample (per operation: items, requests, errors, refusals, alarms and the latency
+ * histogram's buckets; never values, callers or ids) to storage, in one small write off the
+ * request path (traffic-samples.ts). The admin API reads them back and sums them per time bucket;
+ * latency percentiles come from the merged histograms, estimated the way Prometheus'
+ * histogram_quantile does. A failed write fails no request: it is kept for the next write (a
+ * bounded number) and reported in health. Samples older than `keepMs` are deleted.
  */
-import { LATENCY_BUCKETS, type Metrics, type MetricsSnapshot } from './metrics.js';
+import { LATENCY_BUCKETS, type MetricsSnapshot } from './metrics.js';
+import type { StoredTrafficSample } from './storage/storage.js';
 
 /** Rates (per second) and latency of one operation over one interval. */
 export interface OperationTraffic {
@@ -21,16 +24,26 @@ export interface OperationTraffic {
 }
 
 export interface TrafficSample {
-  /** End of the interval, milliseconds since the epoch. */
+  /** Start of the time bucket, milliseconds since the epoch. */
   readonly time: number;
   readonly seconds: number;
+  /** How many processes wrote a sample for this bucket. */
+  readonly processes: number;
   readonly operations: Readonly<Record<string, OperationTraffic>>;
 }
 
-const split = (key: string): [string, string] => {
-  const [operation = '', outcome = ''] = key.split('\u0000');
-  return [operation, outcome];
-};
+/** What one operation counted in one interval (the stored form). */
+export interface OperationCounts {
+  items: number;
+  itemProblems: number;
+  requests: number;
+  errors: number;
+  refusals: number;
+  alarms: number;
+  /** Requests that ended, and their cumulative counts per bucket of {@link LATENCY_BUCKETS}. */
+  ended: number;
+  latency: number[];
+}
 
 /** The q-quantile of a histogram of cumulative bucket counts, interpolated inside the bucket. */
 export function histogramQuantile(q: number, cumulative: readonly number[], total: number): number {
@@ -50,99 +63,84 @@ function delta(now: ReadonlyMap<string, number>, before: ReadonlyMap<string, num
   return (now.get(key) ?? 0) - (before.get(key) ?? 0);
 }
 
-/** The traffic of every operation between two snapshots. */
-export function trafficBetween(
-  before: MetricsSnapshot,
-  after: MetricsSnapshot,
-  seconds: number,
-): Record<string, OperationTraffic> {
+/** What every operation counted between two snapshots. */
+export function countsBetween(before: MetricsSnapshot, after: MetricsSnapshot): Record<string, OperationCounts> {
   const ops = new Set<string>();
-  for (const key of [...after.requests.keys(), ...after.items.keys()]) ops.add(split(key)[0]);
-  const out: Record<string, OperationTraffic> = {};
-  const rate = (n: number): number => n / seconds;
+  for (const key of [...after.requests.keys(), ...after.items.keys()]) ops.add(key.split('\u0000')[0]!);
+  const out: Record<string, OperationCounts> = {};
   for (const op of ops) {
-    const requests = ['success', 'client_error', 'server_error'].map((o) =>
+    const [ok = 0, client = 0, server = 0] = ['success', 'client_error', 'server_error'].map((o) =>
       delta(after.requests, before.requests, `${op}\u0000${o}`),
     );
     const h1 = after.latency.get(op);
     const h0 = before.latency.get(op);
-    const ended = (h1?.count ?? 0) - (h0?.count ?? 0);
-    const cumulative = (h1?.counts ?? []).map((c, i) => c - (h0?.counts[i] ?? 0));
     out[op] = {
-      items: rate(delta(after.items, before.items, `${op}\u0000success`)),
-      itemProblems: rate(delta(after.items, before.items, `${op}\u0000problem`)),
-      requests: rate(requests[0]! + requests[1]! + requests[2]!),
-      errors: rate(requests[1]! + requests[2]!),
-      refusals: rate(delta(after.refusals, before.refusals, op)),
+      items: delta(after.items, before.items, `${op}\u0000success`),
+      itemProblems: delta(after.items, before.items, `${op}\u0000problem`),
+      requests: ok + client + server,
+      errors: client + server,
+      refusals: delta(after.refusals, before.refusals, op),
       alarms: delta(after.alarms, before.alarms, op),
-      ...(ended > 0
-        ? {
-            latency: {
-              p50: histogramQuantile(0.5, cumulative, ended),
-              p95: histogramQuantile(0.95, cumulative, ended),
-              p99: histogramQuantile(0.99, cumulative, ended),
-            },
-          }
-        : {}),
+      ended: (h1?.count ?? 0) - (h0?.count ?? 0),
+      latency: LATENCY_BUCKETS.map((_, i) => (h1?.counts[i] ?? 0) - (h0?.counts[i] ?? 0)),
     };
   }
   return out;
 }
 
-export interface TrafficSamplerOptions {
-  readonly metrics: Metrics;
-  readonly now: () => number;
-  /** Default 1000. */
-  readonly intervalMs?: number;
-  /** Samples kept, default 300. */
-  readonly keep?: number;
+function addCounts(into: OperationCounts, c: OperationCounts): void {
+  into.items += c.items;
+  into.itemProblems += c.itemProblems;
+  into.requests += c.requests;
+  into.errors += c.errors;
+  into.refusals += c.refusals;
+  into.alarms += c.alarms;
+  into.ended += c.ended;
+  into.latency = LATENCY_BUCKETS.map((_, i) => (into.latency[i] ?? 0) + (c.latency[i] ?? 0));
 }
 
-export class TrafficSampler {
-  readonly #metrics: Metrics;
-  readonly #now: () => number;
-  readonly #intervalMs: number;
-  readonly #keep: number;
-  readonly #samples: TrafficSample[] = [];
-  #last: { time: number; snapshot: MetricsSnapshot } | undefined;
-  #timer: NodeJS.Timeout | undefined;
+/** Rates per second and latency percentiles of summed counts. */
+export function trafficOf(c: OperationCounts, seconds: number): OperationTraffic {
+  const rate = (n: number): number => n / seconds;
+  return {
+    items: rate(c.items),
+    itemProblems: rate(c.itemProblems),
+    requests: rate(c.requests),
+    errors: rate(c.errors),
+    refusals: rate(c.refusals),
+    alarms: c.alarms,
+    ...(c.ended > 0
+      ? {
+          latency: {
+            p50: histogramQuantile(0.5, c.latency, c.ended),
+            p95: histogramQuantile(0.95, c.latency, c.ended),
+            p99: histogramQuantile(0.99, c.latency, c.ended),
+          },
+        }
+      : {}),
+  };
+}
 
-  constructor(options: TrafficSamplerOptions) {
-    this.#metrics = options.metrics;
-    this.#now = options.now;
-    this.#intervalMs = options.intervalMs ?? 1000;
-    this.#keep = options.keep ?? 300;
+/** The samples of every process summed per time bucket, oldest first. */
+export function sumSamples(stored: readonly StoredTrafficSample[], intervalMs: number): TrafficSample[] {
+  const buckets = new Map<number, { processes: Set<string>; ops: Map<string, OperationCounts> }>();
+  for (const s of stored) {
+    let bucket = buckets.get(s.time);
+    if (bucket === undefined) buckets.set(s.time, (bucket = { processes: new Set(), ops: new Map() }));
+    bucket.processes.add(s.process);
+    for (const [op, c] of Object.entries(JSON.parse(s.counts) as Record<string, OperationCounts>)) {
+      const into = bucket.ops.get(op);
+      if (into === undefined) bucket.ops.set(op, { ...c, latency: [...c.latency] });
+      else addCounts(into, c);
+    }
   }
-
-  get intervalMs(): number {
-    return this.#intervalMs;
-  }
-
-  start(): void {
-    this.sample();
-    this.#timer = setInterval(() => this.sample(), this.#intervalMs);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-  }
-
-  /** Takes a sample now (the timer's job; tests may call it). */
-  sample(): void {
-    const time = this.#now();
-    const snapshot = this.#metrics.snapshot();
-    const last = this.#last;
-    this.#last = { time, snapshot };
-    if (last === undefined || time <= last.time) return;
-    const seconds = (time - last.time) / 1000;
-    this.#samples.push(Object.freeze({ time, seconds, operations: trafficBetween(last.snapshot, snapshot, seconds) }));
-    if (this.#samples.length > this.#keep) this.#samples.splice(0, this.#samples.length - this.#keep);
-  }
-
-  /** The samples after `since` (ms since the epoch), oldest first. */
-  samples(since = 0): readonly TrafficSample[] {
-    return this.#samples.filter((s) => s.time > since);
-  }
+  const seconds = intervalMs / 1000;
+  return [...buckets]
+    .sort(([a], [b]) => a - b)
+    .map(([time, b]) => ({
+      time,
+      seconds,
+      processes: b.processes.size,
+      operations: Object.fromEntries([...b.ops].map(([op, c]) => [op, trafficOf(c, seconds)])),
+    }));
 }

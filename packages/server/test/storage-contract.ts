@@ -282,4 +282,13 @@ export function storageContract(backend: Backend): void {
       [11],
     );
   });
+
+  it('traffic samples: several per write, read after a time in order, old ones pruned by a write', async (s) => {
+    const sample = (process: string, time: number) => ({ process, time, counts: `{"op":${time}}` });
+    await s.trafficSamples.add([sample('b', 2000), sample('a', 2000), sample('a', 1000)], 0);
+    await s.trafficSamples.add([sample('b', 3000)], 0);
+    assert.deepEqual(await s.trafficSamples.read(1000), [sample('a', 2000), sample('b', 2000), sample('b', 3000)]);
+    await s.trafficSamples.add([], 2500);
+    assert.deepEqual(await s.trafficSamples.read(0), [sample('b', 3000)]);
+  });
 }

@@ -14,32 +14,20 @@ const ITEM_OPERATIONS = ['pseudonymize', 'identify', 'convert'];
 
 interface Traffic {
   samples: TrafficSample[];
-  instance: string | undefined;
   error: string | undefined;
 }
 
-/** Polls the traffic samples; when another process answers, its series start anew (never mixed). */
+/** Polls the service's traffic samples (summed over every process and instance by the service). */
 function useTraffic(): Traffic {
   const [samples, setSamples] = useState<TrafficSample[]>([]);
-  const [instance, setInstance] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   useEffect(() => {
     let since = 0;
-    let seen: string | undefined;
     let live = true;
     const poll = async (): Promise<void> => {
       try {
-        const r = await getJson<{ instance: string; samples: TrafficSample[] }>(`/admin/v1/traffic${query({ since })}`);
+        const r = await getJson<{ samples: TrafficSample[] }>(`/admin/v1/traffic${query({ since })}`);
         if (!live) return;
-        setInstance(r.instance);
-        if (r.instance !== seen && seen !== undefined) {
-          // Another process answered: read its whole series at the next poll.
-          seen = r.instance;
-          since = 0;
-          setSamples([]);
-          return;
-        }
-        seen = r.instance;
         since = r.samples[r.samples.length - 1]?.time ?? since;
         setSamples((old) => [...old, ...r.samples].slice(-300));
         setError(undefined);
@@ -54,7 +42,7 @@ function useTraffic(): Traffic {
       clearInterval(timer);
     };
   }, []);
-  return { samples, instance, error };
+  return { samples, error };
 }
 
 function series(
@@ -138,6 +126,12 @@ function HealthPanel() {
           </dd>
           <dt>Audit log</dt>
           <dd>{health.audit.records} records</dd>
+          <dt>Traffic samples</dt>
+          <dd class={health.traffic.ok ? 'ok' : 'error'}>
+            {health.traffic.ok
+              ? 'written to storage every second'
+              : `this process could not write its samples (${health.traffic.pending} waiting)`}
+          </dd>
         </dl>
       )}
     </Section>
@@ -145,15 +139,19 @@ function HealthPanel() {
 }
 
 export function HealthPage() {
-  const { samples, instance, error } = useTraffic();
+  const { samples, error } = useTraffic();
+  const processes = samples[samples.length - 1]?.processes;
   return (
     <>
       <h1>Health and traffic</h1>
       <HealthPanel />
       <Section title="Traffic (last five minutes, one point per second)">
         <ErrorText error={error} />
-        {instance !== undefined && (
-          <p class="help">Counted by {instance}: with several workers or instances, each counts its own requests.</p>
+        {processes !== undefined && (
+          <p class="help">
+            The whole service: the counts of {processes} {processes === 1 ? 'process' : 'processes'} (workers and
+            instances on this storage) summed per second, shown a few seconds behind.
+          </p>
         )}
         <Charts samples={samples} />
       </Section>

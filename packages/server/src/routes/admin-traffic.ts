@@ -1,16 +1,16 @@
 /**
- * Traffic and health over the admin API, for the operator console: the traffic time series
- * (`GET /admin/v1/traffic`: per operation items/s, errors/s, refusals/s by rate limits and quotas,
+ * Traffic and health over the admin API, for the operator console: the service's traffic time
+ * series, summed over every process and instance on this storage (`GET /admin/v1/traffic`: per
+ * operation items/s, errors/s, refusals/s by rate limits and quotas,
  * enumeration alarms, latency percentiles; traffic.ts) and the health of storage and keys
  * (`GET /admin/v1/health`). Counts only: nothing about callers or values.
  */
-import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { DomainRegistry } from '../domains.js';
 import { ServiceError } from '../errors.js';
 import { responses } from '../schemas.js';
 import type { Storage } from '../storage/storage.js';
-import type { TrafficSampler } from '../traffic.js';
+import type { TrafficSampler } from '../traffic-sampler.js';
 
 export interface AdminTrafficRoutesOptions {
   storage: Storage;
@@ -21,12 +21,6 @@ export interface AdminTrafficRoutesOptions {
   multiplier: string;
   now: () => number;
 }
-
-/**
- * Which process answered: samples are kept per process, so with `serve --workers N` the console
- * names the worker it sees (and starts its charts anew when another one answers).
- */
-const INSTANCE = `${hostname()} process ${process.pid}`;
 
 const num = { type: 'number' } as const;
 const int = { type: 'integer' } as const;
@@ -67,6 +61,7 @@ async function health(options: AdminTrafficRoutesOptions): Promise<object> {
       ok: active === keys.length,
     },
     audit: { records },
+    traffic: options.traffic.health(),
   };
 }
 
@@ -79,12 +74,12 @@ export async function adminTrafficRoutes(app: FastifyInstance, options: AdminTra
     config: config('admin.traffic'),
     schema: {
       tags,
-      summary: 'Traffic per operation over the last minutes, one sample per interval (since: ms since the epoch)',
+      summary:
+        'Traffic per operation over the last minutes, summed over all processes and instances, one sample per interval (since: ms since the epoch)',
       querystring: { type: 'object', additionalProperties: false, properties: { since: { type: 'string' } } },
       response: responses({
         type: 'object',
         properties: {
-          instance: { type: 'string', description: 'The answering process (samples are per process)' },
           intervalMs: int,
           samples: {
             type: 'array',
@@ -93,6 +88,7 @@ export async function adminTrafficRoutes(app: FastifyInstance, options: AdminTra
               properties: {
                 time: int,
                 seconds: num,
+                processes: { ...int, description: 'Processes (workers, instances) whose counts are summed' },
                 operations: { type: 'object', additionalProperties: operationTraffic },
               },
             },
@@ -105,9 +101,8 @@ export async function adminTrafficRoutes(app: FastifyInstance, options: AdminTra
       if (since !== undefined && !/^\d{1,15}$/.test(since))
         throw new ServiceError('ERR_SERVER_INVALID_REQUEST', 'since must be milliseconds since the epoch');
       return {
-        instance: INSTANCE,
         intervalMs: traffic.intervalMs,
-        samples: traffic.samples(since === undefined ? 0 : Number(since)),
+        samples: await traffic.samples(since === undefined ? 0 : Number(since)),
       };
     },
   });
@@ -134,6 +129,11 @@ export async function adminTrafficRoutes(app: FastifyInstance, options: AdminTra
             },
           },
           audit: { type: 'object', properties: { records: int } },
+          traffic: {
+            type: 'object',
+            description: "Whether this process's traffic samples reach storage",
+            properties: { ok: { type: 'boolean' }, lastFailure: int, pending: int },
+          },
         },
       }),
     },

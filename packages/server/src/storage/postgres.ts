@@ -1,8 +1,7 @@
 /**
- * PostgreSQL storage (node-postgres, a connection pool): one database shared by several
- * instances of the service. The same versioned migrations as SQLite, applied under an advisory
- * lock so that instances starting together migrate once. Every statement runs under a
- * statement timeout; TLS to the server is configurable (postgres-connection.ts).
+ * PostgreSQL storage (node-postgres, a connection pool): one database shared by several instances of
+ * the service. The same versioned migrations as SQLite, applied under an advisory lock so that instances
+ * starting together migrate once. Every statement runs under a statement timeout; TLS is configurable.
  *
  * Concurrency between instances: an audit chain is extended under a transaction-scoped advisory
  * lock of that chain (postgres-audit.ts); usage counters are updated with one conditional UPDATE; a
@@ -13,6 +12,7 @@ import pg from 'pg';
 import type { AccessRuleOperation, DomainConfig, PostgresConfig } from '../config.js';
 import { BUMP_DEFINITIONS_SQL, DEFINITIONS_VERSION_SQL, MIGRATIONS, MIGRATIONS_TABLE_SQL } from './migrations/index.js';
 import { clientConfig, listenForever, poolConfig } from './postgres-connection.js';
+import { trafficSamplesPostgres } from './traffic-samples.js';
 import { type WrappedKeysChange, replaceWrappedKeysPostgres } from './wrapped-keys.js';
 import { guardStorageMethods } from './faults.js';
 import { POSTGRES_FAULTS, appendAuditRecords, listAuditChains, readAuditRecords } from './postgres-audit.js';
@@ -373,6 +373,7 @@ export class PostgresStorage implements Storage {
     return { taken: false, retryAfterSeconds: secondsUntilToken(row[0]?.tokens ?? 0, limit.perSecond) };
   }
 
+  readonly trafficSamples = trafficSamplesPostgres(() => this.#pool);
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

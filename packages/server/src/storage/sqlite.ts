@@ -8,6 +8,7 @@
  * `lockWaitMs`; then, or on a fault (disk full, I/O error), the method throws
  * StorageUnavailableError (503).
  */
+import { trafficSamplesSqlite } from './traffic-samples.js';
 import { replaceWrappedKeysSqlite } from './wrapped-keys.js';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -364,6 +365,8 @@ export class SqliteStorage implements Storage {
     ) as { tokens: number };
     return { taken: false, retryAfterSeconds: secondsUntilToken(row.tokens, limit.perSecond) };
   }
+
+  readonly trafficSamples = trafficSamplesSqlite(() => this.#db);
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();

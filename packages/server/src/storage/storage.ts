@@ -42,6 +42,23 @@ export interface StoredPrincipal {
   readonly revokedAt: number | undefined;
 }
 
+/** What one process counted in one interval (traffic.ts): counts only, as JSON. */
+export interface StoredTrafficSample {
+  /** The process that counted (host and process id). */
+  readonly process: string;
+  /** The interval's time bucket, ms since the epoch. */
+  readonly time: number;
+  readonly counts: string;
+}
+
+/** Traffic samples of every process on this storage (the console's traffic charts). */
+export interface TrafficSampleStore {
+  /** Adds samples in one statement, and deletes every sample older than `pruneBefore`. */
+  add(samples: readonly StoredTrafficSample[], pruneBefore: number): Promise<void>;
+  /** The samples of every process with time > since, oldest first. */
+  read(since: number): Promise<StoredTrafficSample[]>;
+}
+
 /** An access grant made through the admin API (added to the domain's configured access rule). */
 export interface AccessGrant {
   readonly domainKey: string;
@@ -218,6 +235,8 @@ export interface Storage {
     limit: { perSecond: number; burst: number },
     now: number,
   ): Promise<{ taken: boolean; retryAfterSeconds: number }>;
+
+  readonly trafficSamples: TrafficSampleStore;
 
   close(): Promise<void>;
 }
