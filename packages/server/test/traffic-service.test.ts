@@ -6,6 +6,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TestService } from '../src/testing.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Metrics } from '../src/metrics.js';
+import { SqliteStorage } from '../src/storage/sqlite.js';
+import { TrafficSampler } from '../src/traffic-sampler.js';
 import { sumSamples } from '../src/traffic.js';
 import { pseudonymize } from './helpers.ts';
 import { startWorkers } from './workers.ts';
@@ -70,5 +76,24 @@ describe('traffic summed over processes', () => {
     assert.equal(op.refusals, 2);
     assert.ok(op.latency!.p50 <= 0.005, 'half the merged requests were fast');
     assert.ok(op.latency!.p95 > 0.5, 'the slow process shows in p95');
+  });
+
+  it('a sample that cannot be written fails nothing, is kept for the next write and shows in health', async () => {
+    const storage = new SqliteStorage(join(await mkdtemp(join(tmpdir(), 'blindpseudo-traffic-')), 'db'));
+    await storage.migrate();
+    const metrics = new Metrics();
+    const sampler = new TrafficSampler({ metrics, store: storage.trafficSamples, now: Date.now });
+    sampler.start();
+    metrics.countItem('pseudonymize', 'success');
+    await sampler.tick();
+    assert.deepEqual(sampler.health(), { ok: true, pending: 0 });
+    assert.equal((await storage.trafficSamples.read(0)).length, 1);
+    await storage.close();
+    await sampler.tick();
+    const health = sampler.health();
+    assert.equal(health.ok, false);
+    assert.equal(health.pending, 1);
+    assert.equal(typeof health.lastFailure, 'number');
+    await sampler.stop();
   });
 });
