@@ -1,4 +1,5 @@
-// Lint: typescript-eslint's recommended rules on every package's sources, tests and benches.
+// Lint: typescript-eslint's recommended rules on every package's sources, tests and benches, and
+// the house's size limits on sources.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -10,6 +11,14 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Small rooms: no source file over 400 lines, no function over 80.
+    files: ['packages/*/src/**/*.{ts,tsx}', 'examples/*/src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400 }],
+      'max-lines-per-function': ['error', { max: 80 }],
     },
   },
 );

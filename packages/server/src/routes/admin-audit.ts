@@ -80,84 +80,95 @@ async function* ndjson(records: AsyncIterable<ExportedAuditRecord>): AsyncGenera
   for await (const r of records) yield `${JSON.stringify(r)}\n`;
 }
 
-export function adminAuditRoutes(options: { storage: Storage }): Route[] {
-  const { storage } = options;
-  const tags = ['admin'];
-  const base = '/admin/v1/audit';
-  const get = { method: 'GET', access: 'admin' } as const;
-  return [
-    route<{ Querystring: FilterQuery & { after?: string; limit?: string; chain?: string } }>({
-      ...get,
-      url: base,
-      operation: 'admin.searchAudit',
-      schema: {
-        tags,
-        summary: 'Audit records matching a filter, a page at a time in log order (after: the seq to go on from)',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { ...filterProperties, after: str, limit: str, chain: { type: 'string', maxLength: 100 } },
-        },
-        response: responses({
-          type: 'object',
-          properties: { chain: str, records: { type: 'array', items: recordSchema }, next: int, head: headSchema },
-        }),
+const tags = ['admin'];
+const base = '/admin/v1/audit';
+const get = { method: 'GET', access: 'admin' } as const;
+
+/** GET /admin/v1/audit: a page of the records matching a filter. */
+function searchRoute(storage: Storage): Route {
+  return route<{ Querystring: FilterQuery & { after?: string; limit?: string; chain?: string } }>({
+    ...get,
+    url: base,
+    operation: 'admin.searchAudit',
+    schema: {
+      tags,
+      summary: 'Audit records matching a filter, a page at a time in log order (after: the seq to go on from)',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { ...filterProperties, after: str, limit: str, chain: { type: 'string', maxLength: 100 } },
       },
-      handler: async (request) => {
-        const filter = auditFilter(request.query);
-        const after = pageNumber(request.query.after, 'after', 0, Number.MAX_SAFE_INTEGER);
-        const limit = Math.max(1, pageNumber(request.query.limit, 'limit', 50, 500));
-        const chain = request.query.chain;
-        return searchAudit(storage, filter, {
-          after,
-          limit,
-          ...(chain === undefined || chain === '' ? {} : { chain }),
-        });
-      },
-    }),
-    route({
-      ...get,
-      url: `${base}/verify`,
-      operation: 'admin.verifyAudit',
-      schema: {
-        tags,
-        summary:
-          'Verify every hash chain of the log; findings name the chain and the records where it breaks (head: of the only chain)',
-        response: responses({
-          type: 'object',
-          properties: {
-            ok: { type: 'boolean' },
-            records: int,
-            head: headSchema,
-            chains: {
-              type: 'array',
-              items: { type: 'object', properties: { chain: str, records: int, head: headSchema } },
-            },
-            findings: { type: 'array', items: str },
+      response: responses({
+        type: 'object',
+        properties: { chain: str, records: { type: 'array', items: recordSchema }, next: int, head: headSchema },
+      }),
+    },
+    handler: async (request) => {
+      const filter = auditFilter(request.query);
+      const after = pageNumber(request.query.after, 'after', 0, Number.MAX_SAFE_INTEGER);
+      const limit = Math.max(1, pageNumber(request.query.limit, 'limit', 50, 500));
+      const chain = request.query.chain;
+      return searchAudit(storage, filter, {
+        after,
+        limit,
+        ...(chain === undefined || chain === '' ? {} : { chain }),
+      });
+    },
+  });
+}
+
+/** GET /admin/v1/audit/verify: every chain checked. */
+function verifyRoute(storage: Storage): Route {
+  return route({
+    ...get,
+    url: `${base}/verify`,
+    operation: 'admin.verifyAudit',
+    schema: {
+      tags,
+      summary:
+        'Verify every hash chain of the log; findings name the chain and the records where it breaks (head: of the only chain)',
+      response: responses({
+        type: 'object',
+        properties: {
+          ok: { type: 'boolean' },
+          records: int,
+          head: headSchema,
+          chains: {
+            type: 'array',
+            items: { type: 'object', properties: { chain: str, records: int, head: headSchema } },
           },
-        }),
-      },
-      handler: async () => {
-        const verification = await verifyAuditLog(storage);
-        return { ...verification, head: verification.chains.length === 1 ? verification.chains[0]!.head : undefined };
-      },
-    }),
-    route<{ Querystring: FilterQuery }>({
-      ...get,
-      url: `${base}/export`,
-      operation: 'admin.exportAudit',
-      schema: {
-        tags,
-        summary: 'The records matching a filter as NDJSON, with their chain hashes',
-        produces: ['application/x-ndjson'],
-        querystring: { type: 'object', additionalProperties: false, properties: filterProperties },
-      },
-      handler: async (request, reply) => {
-        const filter = auditFilter(request.query);
-        reply.type('application/x-ndjson; charset=utf-8');
-        reply.header('content-disposition', 'attachment; filename="audit.ndjson"');
-        return reply.send(Readable.from(ndjson(exportAudit(storage, filter))));
-      },
-    }),
-  ];
+          findings: { type: 'array', items: str },
+        },
+      }),
+    },
+    handler: async () => {
+      const verification = await verifyAuditLog(storage);
+      return { ...verification, head: verification.chains.length === 1 ? verification.chains[0]!.head : undefined };
+    },
+  });
+}
+
+/** GET /admin/v1/audit/export: the matching records as NDJSON. */
+function exportRoute(storage: Storage): Route {
+  return route<{ Querystring: FilterQuery }>({
+    ...get,
+    url: `${base}/export`,
+    operation: 'admin.exportAudit',
+    schema: {
+      tags,
+      summary: 'The records matching a filter as NDJSON, with their chain hashes',
+      produces: ['application/x-ndjson'],
+      querystring: { type: 'object', additionalProperties: false, properties: filterProperties },
+    },
+    handler: async (request, reply) => {
+      const filter = auditFilter(request.query);
+      reply.type('application/x-ndjson; charset=utf-8');
+      reply.header('content-disposition', 'attachment; filename="audit.ndjson"');
+      return reply.send(Readable.from(ndjson(exportAudit(storage, filter))));
+    },
+  });
+}
+
+export function adminAuditRoutes(options: { storage: Storage }): Route[] {
+  return [searchRoute(options.storage), verifyRoute(options.storage), exportRoute(options.storage)];
 }
