@@ -109,16 +109,16 @@ async function registerConsole(
     ...adminSessionRoutes(),
     ...adminAuditRoutes({ storage }),
     ...adminOwnerJwksRoutes({ ownerJwks: o.ownerJwks }),
+    ...adminTrafficRoutes({
+      storage,
+      storageKind: o.config.storage.kind,
+      domains,
+      traffic,
+      multiplier: o.multiplier,
+      now: o.now,
+    }),
     ...consoleRoutes(files),
   ]);
-  await app.register(adminTrafficRoutes, {
-    storage,
-    storageKind: o.config.storage.kind,
-    domains,
-    traffic,
-    multiplier: o.multiplier,
-    now: o.now,
-  });
 }
 
 /** Builds the service. Rejects when the keys cannot be opened (wrong master key, bad JWKS…). */

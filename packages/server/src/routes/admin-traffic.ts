@@ -5,10 +5,10 @@
  * enumeration alarms, latency percentiles; traffic.ts) and the health of storage and keys
  * (`GET /admin/v1/health`). Counts only: nothing about callers or values.
  */
-import type { FastifyInstance } from 'fastify';
 import type { DomainRegistry } from '../domains.js';
 import { ServiceError } from '../errors.js';
 import { responses } from '../schemas.js';
+import { type Route, route } from './route-table.js';
 import type { Storage } from '../storage/storage.js';
 import type { TrafficSampler } from '../traffic-sampler.js';
 
@@ -65,13 +65,16 @@ async function health(options: AdminTrafficRoutesOptions): Promise<object> {
   };
 }
 
-export async function adminTrafficRoutes(app: FastifyInstance, options: AdminTrafficRoutesOptions): Promise<void> {
-  const { traffic } = options;
-  const tags = ['admin'];
-  const config = (operation: string) => ({ operation, access: 'admin' as const });
+const tags = ['admin'];
 
-  app.get<{ Querystring: { since?: string } }>('/admin/v1/traffic', {
-    config: config('admin.traffic'),
+/** GET /admin/v1/traffic: the service's traffic, summed over its processes. */
+function trafficRoute(options: AdminTrafficRoutesOptions): Route {
+  const { traffic } = options;
+  return route<{ Querystring: { since?: string } }>({
+    method: 'GET',
+    url: '/admin/v1/traffic',
+    operation: 'admin.traffic',
+    access: 'admin',
     schema: {
       tags,
       summary:
@@ -106,9 +109,15 @@ export async function adminTrafficRoutes(app: FastifyInstance, options: AdminTra
       };
     },
   });
+}
 
-  app.get('/admin/v1/health', {
-    config: config('admin.health'),
+/** GET /admin/v1/health: storage, key store, audit and traffic-sample health. */
+function healthRoute(options: AdminTrafficRoutesOptions): Route {
+  return route({
+    method: 'GET',
+    url: '/admin/v1/health',
+    operation: 'admin.health',
+    access: 'admin',
     schema: {
       tags,
       summary: 'Storage and key-store health',
@@ -139,4 +148,8 @@ export async function adminTrafficRoutes(app: FastifyInstance, options: AdminTra
     },
     handler: async () => health(options),
   });
+}
+
+export function adminTrafficRoutes(options: AdminTrafficRoutesOptions): Route[] {
+  return [trafficRoute(options), healthRoute(options)];
 }
