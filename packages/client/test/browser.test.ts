@@ -19,15 +19,12 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING, chromiumSkip } from '../../../test-support/chromium.ts';
 import { DOMAIN, startService } from './support.js';
 
-const CHROMIUM = process.env.BLINDPSEUDO_CHROMIUM ?? '/usr/bin/chromium';
-const missing = `${CHROMIUM} is missing (Debian package chromium; .ci/run installs it)`;
+const missing = CHROMIUM_MISSING;
 /** Why the test cannot run here: false when it can, or under CI=true (a missing Chromium fails). */
-const skip =
-  process.env.BLINDPSEUDO_SKIP_BROWSER === '1'
-    ? 'BLINDPSEUDO_SKIP_BROWSER=1'
-    : process.env.CI !== 'true' && !existsSync(CHROMIUM) && missing;
+const skip = process.env.BLINDPSEUDO_SKIP_BROWSER === '1' ? 'BLINDPSEUDO_SKIP_BROWSER=1' : chromiumSkip();
 
 test(
   'the bundled client pseudonymizes and identifies in headless Chromium, cross-origin',
@@ -83,16 +80,7 @@ test(
     const context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: [...CHROMIUM_ARGS],
     });
     try {
       const tab = await context.newPage();

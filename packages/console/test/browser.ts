@@ -14,14 +14,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip } from '../../../test-support/chromium.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
-
-/** The skip reason when Chromium is missing on a developer machine; under CI=true never skip. */
-export function chromiumSkip(): string | false {
-  if (existsSync(CHROMIUM) || process.env.CI === 'true') return false;
-  return `${CHROMIUM} is missing (apt-get install -y chromium): browser tests skipped`;
-}
+export { CHROMIUM, chromiumSkip };
 
 export interface Browser {
   readonly context: BrowserContext;
@@ -43,16 +38,7 @@ export async function launch(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS],
   });
   const problems: string[] = [];
   const watch = (page: Page): Page => {

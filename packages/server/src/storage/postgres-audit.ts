@@ -6,30 +6,11 @@
  */
 import type pg from 'pg';
 import type { FaultPolicy } from './faults.js';
+import { type AuditRecordRow, auditRecordFromRow } from './rows.js';
 import type { AuditHead, StoredAuditRecord } from './storage.js';
 
 /** The advisory lock space of audit chains (any constant, unique to this schema). */
 const AUDIT_LOCK_SEED = 7_305_002;
-
-interface RecordRow {
-  chain: string;
-  seq: number;
-  time: number;
-  record: string;
-  prev_hash: string;
-  hash: string;
-}
-
-function recordFromRow(row: RecordRow): StoredAuditRecord {
-  return Object.freeze({
-    chain: row.chain,
-    seq: row.seq,
-    time: row.time,
-    record: row.record,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  });
-}
 
 /** Inserts the sealed records and moves the head; `client` is inside a transaction. */
 export async function appendAuditRecords(
@@ -68,7 +49,7 @@ export async function readAuditRecords(
        WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
     [chain, afterSeq, limit],
   );
-  return (rows as RecordRow[]).map(recordFromRow);
+  return (rows as AuditRecordRow[]).map(auditRecordFromRow);
 }
 
 export async function listAuditChains(pool: pg.Pool): Promise<{ chain: string; head: AuditHead | undefined }[]> {

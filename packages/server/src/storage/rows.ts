@@ -4,7 +4,7 @@
  * is told so in postgres.ts).
  */
 import { type AccessRuleOperation, type DomainConfig, validateDomainConfig } from '../config.js';
-import type { AccessGrant, StoredDomain, StoredPrincipal, StoredTransitKey } from './storage.js';
+import type { AccessGrant, StoredAuditRecord, StoredDomain, StoredPrincipal, StoredTransitKey } from './storage.js';
 
 export interface DomainRow {
   domain_key: string;
@@ -94,5 +94,26 @@ export function grantFromRow(r: AccessGrantRow): AccessGrant {
     operation: r.operation,
     subject: r.subject,
     createdAt: r.created_at,
+  });
+}
+
+/** An audit record's row, as both stores read it. */
+export interface AuditRecordRow {
+  chain: string;
+  seq: number;
+  time: number;
+  record: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export function auditRecordFromRow(row: AuditRecordRow): StoredAuditRecord {
+  return Object.freeze({
+    chain: row.chain,
+    seq: row.seq,
+    time: row.time,
+    record: row.record,
+    prevHash: row.prev_hash,
+    hash: row.hash,
   });
 }

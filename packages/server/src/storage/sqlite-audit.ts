@@ -6,29 +6,10 @@
 import type Database from 'better-sqlite3';
 import { DEFAULT_AUDIT_CHAIN, legacyCanonicalAuditRecord } from '../audit-record.js';
 import type { FaultPolicy } from './faults.js';
+import { type AuditRecordRow, auditRecordFromRow } from './rows.js';
 import type { AuditHead, StoredAuditRecord } from './storage.js';
 
 type Statement = (sql: string) => Database.Statement;
-
-interface RecordRow {
-  chain: string;
-  seq: number;
-  time: number;
-  record: string;
-  prev_hash: string;
-  hash: string;
-}
-
-function recordFromRow(row: RecordRow): StoredAuditRecord {
-  return Object.freeze({
-    chain: row.chain,
-    seq: row.seq,
-    time: row.time,
-    record: row.record,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  });
-}
 
 export function auditHead(statement: Statement, chain: string): AuditHead | undefined {
   const row = statement('SELECT seq, hash FROM audit_heads WHERE chain = ?').get(chain) as
@@ -63,8 +44,8 @@ export function readAuditRecords(
 ): StoredAuditRecord[] {
   const rows = statement(
     'SELECT chain, seq, time, record, prev_hash, hash FROM audit_records WHERE chain = ? AND seq > ? ORDER BY seq LIMIT ?',
-  ).all(chain, afterSeq, limit) as RecordRow[];
-  return rows.map(recordFromRow);
+  ).all(chain, afterSeq, limit) as AuditRecordRow[];
+  return rows.map(auditRecordFromRow);
 }
 
 export function listAuditChains(statement: Statement): { chain: string; head: AuditHead | undefined }[] {
