@@ -1,14 +1,16 @@
 /**
  * Client-side CPU per pseudonymize round trip (encode, blind, HTTP + JSON, unblind), for our
  * client and for the official eHealth JS helper, side by side against the same local service.
- * The service runs in a child process, so this process's CPU time is the client's alone. A last
- * line sends the same request with `fetch` alone (a fixed point, no crypto): the transport's floor.
+ * The service runs in a child process, so this process's CPU time is the client's alone. The last
+ * lines send the same request with no crypto (a fixed point), by the client's node:http exchange
+ * (its default in Node) and by `fetch`: the floors of the transports.
  *
  *     npm run bench:client            (BENCH_N=200 for more round trips per run)
  */
 import { GENERATOR, pointToJson } from '@blindpseudo/core';
 import { loadNativeMultiplier, nativePointSearch } from '@blindpseudo/native-multiplier';
 import { createClient } from '../src/index.js';
+import { nodeExchange } from '../src/node-exchange.js';
 import { loadOfficialHelper, officialHttpClient } from '../../../test-support/official-helper.ts';
 import { startServiceProcess } from '../../../test-support/service-process.ts';
 import { multiplicationMicros, opensslEcdhP521, recordFigures } from '../../../test-support/bench-kit.ts';
@@ -57,9 +59,18 @@ try {
     });
     contenders.push(['@blindpseudo/client + native multiplier', (v) => oursNative.pseudonymize(DOMAIN, v)]);
   }
-  // The floor under every contender: the same request by `fetch` and its JSON read, no crypto.
+  // The floors under every contender: the same request and its JSON read, no crypto.
   const url = `${service.baseUrl}/domains/${DOMAIN}/pseudonymize`;
   const fixedBody = { crv: 'P-521', ...pointToJson(GENERATOR) };
+  const exchange = nodeExchange()!;
+  contenders.push([
+    'node:http + JSON alone (no crypto)',
+    async () => {
+      const body = JSON.stringify({ id: globalThis.crypto.randomUUID(), ...fixedBody });
+      const headers = { 'content-type': 'application/json' };
+      return JSON.parse((await exchange({ url, method: 'POST', headers, body }, undefined, 10_000)).text) as unknown;
+    },
+  ]);
   contenders.push([
     'fetch + JSON alone (no crypto)',
     async () => {

@@ -1,23 +1,24 @@
 /**
- * HTTP to the service: JSON in and out over `fetch`, with authentication, per-attempt timeouts,
- * the caller's AbortSignal, failover across base URLs and retries with jittered exponential
- * backoff on network errors, timeouts, 5xx and 429 (whose `Retry-After` is honoured, per base URL).
+ * HTTP to the service: JSON in and out over an {@link Exchange} (node:http in Node, `fetch`
+ * elsewhere or when the caller gives one), with authentication, per-attempt timeouts, the
+ * caller's AbortSignal, failover across base URLs and retries with jittered exponential backoff
+ * on network errors, timeouts, 5xx and 429 (whose `Retry-After` is honoured, per base URL).
  *
  * A base URL that fails is moved to the back of the order for a cool-down, so later calls go
  * straight to one that works. Requests are retried as they are: the protocol's operations have no
  * side effects beyond the service's audit trail. Bodies are never logged or put in messages.
  */
 import { ClientError, ClientErrorCodes, invalidResponse, problemError, readProblem } from './errors.js';
+import { type Exchange, type ExchangeResponse, ExchangeTimeout } from './exchange.js';
+
+export type { FetchFunction } from './exchange.js';
 
 /** Gives the bearer token; called with `refresh: true` once after a 401, to get a new one. */
 export type TokenProvider = (context: { readonly refresh: boolean }) => string | Promise<string>;
 
-/** The `fetch` the transport calls (the platform's by default; one with a client certificate, …). */
-export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
-
 export interface TransportOptions {
   readonly baseUrls: readonly string[];
-  readonly fetch: FetchFunction;
+  readonly exchange: Exchange;
   readonly token: TokenProvider | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
@@ -155,26 +156,19 @@ export class Transport {
         throw new TypeError('token provider must give a non-empty string');
       headers.authorization = `Bearer ${token}`;
     }
-    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
-    const attemptSignal = combine(signal, timeout)!;
-    let response: Response;
-    let text: string;
+    let response: ExchangeResponse;
     try {
-      response = await this.#options.fetch(url, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: attemptSignal,
-      });
-      text = await response.text();
+      const request = { url, method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+      response = await this.#options.exchange(request, signal, this.#options.timeoutMs);
     } catch (err) {
       if (signal?.aborted) throw aborted(signal);
-      const timedOut = timeout.aborted;
-      const error = timedOut
-        ? new ClientError(ClientErrorCodes.TIMEOUT, `no answer within ${this.#options.timeoutMs} ms`, { cause: err })
-        : new ClientError(ClientErrorCodes.NETWORK, 'the service could not be reached', { cause: err });
+      const error =
+        err instanceof ExchangeTimeout
+          ? new ClientError(ClientErrorCodes.TIMEOUT, `no answer within ${this.#options.timeoutMs} ms`, { cause: err })
+          : new ClientError(ClientErrorCodes.NETWORK, 'the service could not be reached', { cause: err });
       return { ok: false, error, retryable: true, unhealthy: true };
     }
+    const { status, text } = response;
 
     let parsed: unknown;
     let parseError: unknown;
@@ -183,11 +177,10 @@ export class Transport {
     } catch (err) {
       parseError = err;
     }
-    if (response.ok) {
+    if (status >= 200 && status < 300) {
       if (parseError !== undefined || parsed === undefined) throw invalidResponse('the body is not JSON', parseError);
       return { ok: true, body: parsed };
     }
-    const status = response.status;
     const problem = readProblem(parsed, status) ?? {
       type: 'about:blank',
       title: response.statusText || `HTTP ${status}`,
@@ -195,7 +188,7 @@ export class Transport {
       detail: '',
     };
     const error = problemError(problem, status);
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+    const retryAfterMs = parseRetryAfter(response.retryAfter, Date.now());
     return {
       ok: false,
       error,
