@@ -21,10 +21,14 @@ storageContract({
   skip: undefined,
   sharedByProcesses: false,
   open: async () => new SqliteStorage(join(dir, `${++files}.db`)),
+  connectAgain: async () => new SqliteStorage(join(dir, `${files}.db`)),
 });
 
 const pgSkip = postgresMissing();
 let cluster: Promise<PostgresCluster> | undefined;
+let lastUrl = '';
+const postgresStorage = (url: string) =>
+  new PostgresStorage({ url, poolSize: 5, statementTimeoutMs: 5000, connectTimeoutMs: 2000, tls: undefined });
 after(async () => (await cluster)?.stop());
 
 storageContract({
@@ -33,7 +37,8 @@ storageContract({
   sharedByProcesses: true,
   open: async () => {
     cluster ??= startPostgres();
-    const url = await (await cluster).createDatabase();
-    return new PostgresStorage({ url, poolSize: 5, statementTimeoutMs: 5000, connectTimeoutMs: 2000, tls: undefined });
+    lastUrl = await (await cluster).createDatabase();
+    return postgresStorage(lastUrl);
   },
+  connectAgain: async () => postgresStorage(lastUrl),
 });

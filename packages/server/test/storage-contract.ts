@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { GENESIS_HASH, chainHash, sealAuditRecords } from '../src/audit-record.js';
 import { validateDomainConfig } from '../src/config.js';
 import type { AuditHead, Storage, StoredTransitKey } from '../src/storage/storage.js';
+import { TRANSIT_USES_PRUNE_BATCH } from '../src/storage/transit-uses.js';
 
 export interface Backend {
   readonly name: string;
@@ -16,6 +17,8 @@ export interface Backend {
   readonly sharedByProcesses: boolean;
   /** A new, empty storage (not migrated yet). */
   open(): Promise<Storage>;
+  /** Another connection (another pool, another file handle) to the storage `open` made last. */
+  connectAgain(): Promise<Storage>;
 }
 
 const domain = (key: string, description = key) =>
@@ -290,5 +293,40 @@ export function storageContract(backend: Backend): void {
     assert.deepEqual(await s.trafficSamples.read(1000), [sample('a', 2000), sample('b', 2000), sample('b', 3000)]);
     await s.trafficSamples.add([], 2500);
     assert.deepEqual(await s.trafficSamples.read(0), [sample('b', 3000)]);
+  });
+
+  it('transit uses: once true, then false; per domain; concurrent uses of one jti, one true', async (s) => {
+    assert.equal(await s.useTransitOnce('d', 'jti-1', 10_000, 1000), true);
+    assert.equal(await s.useTransitOnce('d', 'jti-1', 10_000, 1000), false);
+    assert.equal(await s.useTransitOnce('e', 'jti-1', 10_000, 1000), true);
+    assert.equal(await s.useTransitOnce('d', 'jti-2', 10_000, 1000), true);
+    // Through this connection and another one (another pool or file handle) at once.
+    const other = await backend.connectAgain();
+    try {
+      const uses = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? s : other).useTransitOnce('d', 'jti-3', 10_000, 1000)),
+      );
+      assert.equal(uses.filter(Boolean).length, 1);
+      assert.equal(await other.useTransitOnce('d', 'jti-1', 10_000, 1000), false);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('transit uses: rows kept until before now are deleted by a later use, in bounded batches', async (s) => {
+    const batch = TRANSIT_USES_PRUNE_BATCH;
+    const old = Array.from({ length: batch + 3 }, (_, i) => `old-${i}`);
+    await s.useTransitOnce('d', 'kept', 50_000, 1000);
+    for (const jti of old) assert.equal(await s.useTransitOnce('d', jti, 2000, 1000), true);
+    assert.equal(await s.useTransitOnce('d', 'old-0', 2000, 1500), false);
+    // The first use after 2000 deletes one batch only; uses at an earlier time do not delete.
+    await s.useTransitOnce('d', 'new-1', 50_000, 3000);
+    const left: string[] = [];
+    for (const jti of old) if (!(await s.useTransitOnce('d', jti, 60_000, 2999))) left.push(jti);
+    assert.equal(left.length, 3);
+    // The batch was full: the next use deletes again at once.
+    await s.useTransitOnce('d', 'new-2', 50_000, 3000);
+    for (const jti of left) assert.equal(await s.useTransitOnce('d', jti, 60_000, 3000), true);
+    assert.equal(await s.useTransitOnce('d', 'kept', 50_000, 3000), false);
   });
 }

@@ -13,6 +13,7 @@ import type { AccessRuleOperation, DomainConfig, PostgresConfig } from '../confi
 import { BUMP_DEFINITIONS_SQL, DEFINITIONS_VERSION_SQL, MIGRATIONS, MIGRATIONS_TABLE_SQL } from './migrations/index.js';
 import { clientConfig, listenForever, poolConfig } from './postgres-connection.js';
 import { trafficSamplesPostgres } from './traffic-samples.js';
+import { TransitUsesPruning, useTransitOncePostgres } from './transit-uses.js';
 import { type WrappedKeysChange, replaceWrappedKeysPostgres } from './wrapped-keys.js';
 import { guardStorageMethods } from './faults.js';
 import { POSTGRES_FAULTS, appendAuditRecords, listAuditChains, readAuditRecords } from './postgres-audit.js';
@@ -371,6 +372,11 @@ export class PostgresStorage implements Storage {
       [principalId, limit.burst, now, limit.perSecond],
     );
     return { taken: false, retryAfterSeconds: secondsUntilToken(row[0]?.tokens ?? 0, limit.perSecond) };
+  }
+
+  readonly #transitUsesPruning = new TransitUsesPruning();
+  async useTransitOnce(domainKey: string, jti: string, keepUntil: number, now: number): Promise<boolean> {
+    return useTransitOncePostgres(this.#pool, this.#transitUsesPruning, { domainKey, jti, keepUntil, now });
   }
 
   readonly trafficSamples = trafficSamplesPostgres(() => this.#pool);

@@ -9,6 +9,7 @@
  * StorageUnavailableError (503).
  */
 import { trafficSamplesSqlite } from './traffic-samples.js';
+import { TransitUsesPruning, useTransitOnceSqlite } from './transit-uses.js';
 import { replaceWrappedKeysSqlite } from './wrapped-keys.js';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -364,6 +365,12 @@ export class SqliteStorage implements Storage {
       principalId,
     ) as { tokens: number };
     return { taken: false, retryAfterSeconds: secondsUntilToken(row.tokens, limit.perSecond) };
+  }
+
+  readonly #transitUsesPruning = new TransitUsesPruning();
+  async useTransitOnce(domainKey: string, jti: string, keepUntil: number, now: number): Promise<boolean> {
+    const use = { domainKey, jti, keepUntil, now };
+    return useTransitOnceSqlite(this.#db, (sql) => this.#statement(sql), this.#transitUsesPruning, use);
   }
 
   readonly trafficSamples = trafficSamplesSqlite(() => this.#db);

@@ -236,6 +236,15 @@ export interface Storage {
     now: number,
   ): Promise<{ taken: boolean; retryAfterSeconds: number }>;
 
+  /**
+   * Single use of a pseudonym in transit: remembers its (domain, jti) until `keepUntil` (ms since
+   * the epoch) and resolves true, or resolves false when it is remembered already (a second use).
+   * Atomic across processes: of any number of concurrent calls with the same domain and jti,
+   * exactly one resolves true. Now and then (bounded) it also deletes the rows kept until before
+   * `now` (ms), so the table holds only transits that could still be accepted.
+   */
+  useTransitOnce(domainKey: string, jti: string, keepUntil: number, now: number): Promise<boolean>;
+
   readonly trafficSamples: TrafficSampleStore;
 
   close(): Promise<void>;

@@ -8,6 +8,7 @@ import { migration as cluster } from './0003-cluster.js';
 import { migration as auditChains } from './0004-audit-chains.js';
 import { migration as dropUnchainedAudit } from './0005-drop-unchained-audit.js';
 import { migration as traffic } from './0006-traffic.js';
+import { migration as transitUses } from './0007-transit-uses.js';
 
 export interface Migration {
   readonly version: number;
@@ -16,7 +17,15 @@ export interface Migration {
   readonly statements: readonly string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, security, cluster, auditChains, dropUnchainedAudit, traffic];
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  security,
+  cluster,
+  auditChains,
+  dropUnchainedAudit,
+  traffic,
+  transitUses,
+];
 
 /** Counts every change to the domains and their transit keys (in the change's transaction). */
 export const BUMP_DEFINITIONS_SQL = "UPDATE change_counters SET version = version + 1 WHERE name = 'definitions'";
