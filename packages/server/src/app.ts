@@ -25,6 +25,7 @@ import { Metrics, type RequestOutcome } from './metrics.js';
 import { registerJsonBody } from './json-body.js';
 import { selectMultiplier } from './multipliers.js';
 import { Pseudonymisation } from './pseudonymisation.js';
+import { SingleUseTransits } from './single-use.js';
 import { OwnerJwksRefresher } from './owner-jwks-refresh.js';
 import { ServiceError } from './errors.js';
 import { registerCrossSiteRefusal } from './cross-site.js';
@@ -239,7 +240,8 @@ async function assemble(
     now,
   });
   app.addHook('onClose', async () => ownerJwks.stop());
-  const pseudonymisation = new Pseudonymisation(keystore.domains, multiplier, now);
+  const singleUse = new SingleUseTransits(keystore.storage, now);
+  const pseudonymisation = new Pseudonymisation(keystore.domains, multiplier, now, singleUse);
   app.log.info(
     { multiplier: multiplier.name, keyStore: keystore.keyStore, domains: keystore.domains.keys() },
     'keys loaded',

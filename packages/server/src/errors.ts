@@ -25,6 +25,10 @@ const PROBLEM_OF_CODE = {
   ERR_SERVER_INVALID_ADMINISTRATION: 'badRequest',
   /** A request is not valid: its URL, headers or body. */
   ERR_SERVER_INVALID_REQUEST: 'badRequest',
+  /** A pseudonym in transit of a single-use domain has no usable `jti`: it could be used again and again. */
+  ERR_SERVER_TRANSIT_WITHOUT_JTI: 'badRequest',
+  /** A pseudonym in transit of a single-use domain was identified or converted before (on any instance). */
+  ERR_SERVER_TRANSIT_REPLAYED: 'badRequest',
   /** No credentials were sent. */
   ERR_SERVER_NO_ACCESS_TOKEN: 'noAccessToken',
   /** The credentials are not valid, or their principal or certificate is revoked. */

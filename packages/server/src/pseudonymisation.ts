@@ -12,12 +12,14 @@
  *
  * Each domain's transit policy applies: with `bindSubject` the caller is written as `sub` in the
  * transitInfo made for the domain, and a transit whose `sub` names someone else is refused (403);
- * with `singleUse` a fresh `jti` is added for the owner's replay store.
+ * with `singleUse` a fresh `jti` is added, and identify and convert accept each transit of the
+ * domain once, across instances (single-use.ts).
  */
 import {
   ErrorCodes,
   type IssuedTransit,
   N,
+  type OpenedTransitInfo,
   type Point,
   type ScalarMultiplier,
   invertScalar,
@@ -30,6 +32,7 @@ import {
 import type { ScalarFactor } from './domain-scalars.js';
 import type { Domain, DomainRegistry } from './domains.js';
 import { ServiceError } from './errors.js';
+import type { SingleUseTransits } from './single-use.js';
 
 /** A pseudonym in transit (blinded by the caller) with its transitInfo. */
 export type TransitResult = IssuedTransit;
@@ -38,11 +41,13 @@ export class Pseudonymisation {
   readonly #domains: DomainRegistry;
   readonly #multiplier: ScalarMultiplier;
   readonly #now: () => number;
+  readonly #singleUse: SingleUseTransits;
 
-  constructor(domains: DomainRegistry, multiplier: ScalarMultiplier, now: () => number) {
+  constructor(domains: DomainRegistry, multiplier: ScalarMultiplier, now: () => number, singleUse: SingleUseTransits) {
     this.#domains = domains;
     this.#multiplier = multiplier;
     this.#now = now;
+    this.#singleUse = singleUse;
   }
 
   get multiplierName(): string {
@@ -92,22 +97,28 @@ export class Pseudonymisation {
     });
   }
 
-  /** Opens a transitInfo of the domain (kid, audience, iat/exp) and applies its subject binding. */
+  /**
+   * Opens a transitInfo of the domain (kid, audience, iat/exp) and applies its transit policy:
+   * the subject binding, then single use (only a transit that passed every other check is used up).
+   */
   async #openScalar(domain: Domain, transitInfo: string, caller: string): Promise<bigint> {
+    const { bindSubject, singleUse } = domain.definition.transitPolicy;
+    let opened: OpenedTransitInfo;
     try {
-      const opened = await openTransit(transitInfo, {
+      opened = await openTransit(transitInfo, {
         keys: (kid) => this.#domains.transitKey(domain.key, kid),
         audience: domain.audience,
         now: this.#seconds(),
-        ...(domain.definition.transitPolicy.bindSubject ? { subject: caller, subjectRule: 'when-bound' } : {}),
+        ...(bindSubject ? { subject: caller, subjectRule: 'when-bound' } : {}),
       });
-      return opened.scalar;
     } catch (err) {
       if (isPseudoError(err, ErrorCodes.TRANSIT_INFO_CLAIM_MISMATCH)) {
         throw new ServiceError('ERR_SERVER_MISSING_PERMISSION', 'the pseudonym in transit is bound to another subject');
       }
       throw err;
     }
+    if (singleUse) await this.#singleUse.use(domain.key, opened);
+    return opened.scalar;
   }
 
   /** s⁻¹·k_D·(r·X) with a fresh s. */
