@@ -10,7 +10,8 @@
  *   replay store until exp plus the skew); then k_d·X = s·P (times k_o when set).
  * - In transit: a fresh s, the point s⁻¹·(k_d·X) (times k_o⁻¹ when set) and a fresh transitInfo
  *   whose exp is iat + the domain's timeToLiveInTransit. One transit per (pseudonym, subject,
- *   claims) is reused until 30 s before its exp, as eHealth asks of owners.
+ *   claims) is reused until 30 s before its exp, as eHealth asks of owners — except in domains
+ *   whose `transitPolicy.singleUse` is on: there every transit is new, with a fresh `jti`.
  *
  * Not protected against: replay of a transit within its validity window, unless single use is
  * asked for (and then only among the instances that share the replay store).
@@ -269,12 +270,17 @@ export class Owner {
       throw new TypeError('give the subject either as subject or as claims.sub, not both');
     }
     const claims = { ...options.claims, ...(options.subject === undefined ? {} : { sub: options.subject }) };
+    const { document, keys } = await this.domain(atRest.domain, options.signal ? { signal: options.signal } : {});
+    // A single-use domain: the service accepts each transit once, so every one is new (a fresh
+    // jti) and none is reused from the cache.
+    const singleUse = document.transitPolicy.singleUse;
+    if (singleUse && 'jti' in claims) throw new TypeError('the owner writes the jti of transits of single-use domains');
+    const useCache = options.cache !== false && !singleUse;
     const cacheKey = `${atRest.domain}\u0000${atRest.xBase64()}\u0000${canonicalClaims(claims)}`;
-    if (options.cache !== false) {
+    if (useCache) {
       const hit = this.#transits.get(cacheKey);
       if (hit !== undefined) return hit;
     }
-    const { document, keys } = await this.domain(atRest.domain, options.signal ? { signal: options.signal } : {});
     const active = keys.find((k) => k.active);
     if (active === undefined)
       throw new OwnerError(OwnerErrorCodes.NO_ACTIVE_KEY, `domain ${atRest.domain} has no active secret key`);
@@ -291,10 +297,10 @@ export class Owner {
       scalar: s,
       iat: Math.floor(this.#now() / 1000),
       ttlSeconds,
-      claims,
+      claims: singleUse ? { ...claims, jti: globalThis.crypto.randomUUID() } : claims,
     });
     const result: PseudonymInTransitResult = Object.freeze({ domain: atRest.domain, ...transit });
-    if (options.cache !== false) this.#transits.set(cacheKey, result, transitReuseUntilMs(transit.exp));
+    if (useCache) this.#transits.set(cacheKey, result, transitReuseUntilMs(transit.exp));
     return result;
   }
 

@@ -1,10 +1,13 @@
 /**
- * Single use of pseudonyms in transit: the memory replay store (first use, replay, expiry, bound)
- * and the owner's `atRest(…, {singleUse: true})` against the real service with a domain whose
- * transitPolicy writes a `jti`.
+ * Single use of pseudonyms in transit: the memory replay store (first use, replay, expiry, bound),
+ * the owner's `atRest(…, {singleUse: true})` against the real service with a domain whose
+ * transitPolicy writes a `jti`, and the owner's transits of such a domain, which the service
+ * identifies once.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ClientErrorCodes, isClientError } from '@blindpseudo/client';
+import { openTransitInfo } from '@blindpseudo/core';
 import { type TestService, startTestService } from '@blindpseudo/server/testing';
 import { MemoryReplayStore, OwnerErrorCodes, type ReplayStore, isOwnerError } from '../src/index.js';
 import { OWNER_JKU, type TestKeyPair, clientFor, makeKeyPair, ownerFor, publicJwks } from './fixtures.js';
@@ -131,5 +134,64 @@ describe('owner.atRest with singleUse, against the service', () => {
     const without = await ownerFor(client, pair);
     await assert.rejects(without.atRest(transit, { domain: ONCE, singleUse: true }), TypeError);
     await assert.rejects(ownerFor(client, pair, { replayStore: {} as ReplayStore }), TypeError);
+  });
+});
+
+describe('owner.inTransit in a single-use domain', () => {
+  const ONCE = 'once_v1';
+  const FREE = 'free_v1';
+  let service: TestService;
+  let pair: TestKeyPair;
+
+  before(async () => {
+    pair = makeKeyPair('owner-in-transit');
+    const owners = [{ jku: OWNER_JKU, jwks: publicJwks(pair) }];
+    service = await startTestService({
+      domains: [
+        { key: ONCE, owners, transitPolicy: { singleUse: true } },
+        { key: FREE, owners },
+      ],
+    });
+  });
+  after(() => service.close());
+
+  const replayed = (err: unknown): boolean =>
+    isClientError(err, ClientErrorCodes.PROBLEM) &&
+    (err as { status?: number }).status === 400 &&
+    /identified or converted before/.test(String((err as { problem?: { detail?: string } }).problem?.detail));
+
+  it('makes a new transit with a fresh jti every time, which the service identifies once', async () => {
+    const client = clientFor(service);
+    const owner = await ownerFor(client, pair);
+    const atRest = await owner.atRest(await client.pseudonymize(ONCE, 'once'), { domain: ONCE });
+    const [first, second] = [await owner.inTransit(atRest), await owner.inTransit(atRest)];
+    assert.notEqual(first.transitInfo, second.transitInfo, 'never reused from the cache');
+    const { document, keys } = await owner.domain(ONCE);
+    const jtiOf = async (transitInfo: string) =>
+      (
+        await openTransitInfo(transitInfo, {
+          keys: (kid) => keys.find((k) => k.kid === kid)!.key,
+          audience: document.audience,
+        })
+      ).claims.jti;
+    const jtis = [await jtiOf(first.transitInfo), await jtiOf(second.transitInfo)];
+    assert.match(String(jtis[0]), /^[0-9a-f-]{36}$/);
+    assert.notEqual(jtis[0], jtis[1]);
+    // Without the client's cache of values, every identify reaches the service.
+    const call = { cache: false };
+    assert.equal(await client.identifyText(ONCE, first, call), 'once');
+    await assert.rejects(client.identifyText(ONCE, first, call), replayed);
+    assert.equal(await client.identifyText(ONCE, second, call), 'once');
+    await assert.rejects(owner.inTransit(atRest, { claims: { jti: 'mine' } }), TypeError);
+  });
+
+  it('in other domains transits are reused from the cache, without jti, and identified again and again', async () => {
+    const client = clientFor(service);
+    const owner = await ownerFor(client, pair);
+    const atRest = await owner.atRest(await client.pseudonymize(FREE, 'free'), { domain: FREE });
+    const transit = await owner.inTransit(atRest);
+    assert.equal((await owner.inTransit(atRest)).transitInfo, transit.transitInfo);
+    assert.equal(await client.identifyText(FREE, transit, { cache: false }), 'free');
+    assert.equal(await client.identifyText(FREE, transit, { cache: false }), 'free');
   });
 });
