@@ -49,7 +49,8 @@ export type AccessRule = Readonly<Record<AccessRuleOperation, readonly string[]>
 /**
  * Explicit authorization in transit: with `bindSubject` the service writes the caller as `sub`
  * in every transitInfo it makes for the domain and refuses to identify or convert a transit
- * whose `sub` names someone else; with `singleUse` it adds a `jti` (owners enforce single use).
+ * whose `sub` names someone else; with `singleUse` it adds a `jti` and identifies or converts
+ * each transit of the domain once, across instances (single-use.ts); owners enforce it too.
  */
 export interface TransitPolicy {
   readonly bindSubject: boolean;

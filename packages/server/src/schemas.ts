@@ -200,7 +200,7 @@ export const domainDocument = {
     transitPolicy: {
       type: 'object',
       description:
-        'blindpseudo extension: bindSubject (transitInfo carries the caller as sub) and singleUse (a jti that owners accept once; clients must not reuse such transits)',
+        'blindpseudo extension: bindSubject (transitInfo carries the caller as sub) and singleUse (a jti; the service identifies or converts each transit once, owners accept it once; clients must not reuse such transits)',
       properties: { bindSubject: { type: 'boolean' }, singleUse: { type: 'boolean' } },
     },
   },
