@@ -25,6 +25,10 @@ export interface ServiceProcessOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Start on this data directory (its database and port): a restart. */
   readonly dataDir?: string;
+  /** `config.storage` (e.g. `{ postgres: { url } }`); default SQLite in the data directory. */
+  readonly storage?: Record<string, unknown>;
+  /** `config.publicBaseUrl`: instances sharing domains share it (it makes the audiences). */
+  readonly publicBaseUrl?: string;
 }
 
 export async function startServiceProcess(
@@ -42,7 +46,11 @@ export async function startServiceProcess(
       'tsx',
       fileURLToPath(new URL('service-child.ts', import.meta.url)),
       JSON.stringify(definitions),
-      ...(options.dataDir === undefined ? [] : [options.dataDir]),
+      options.dataDir ?? '',
+      JSON.stringify({
+        ...(options.storage === undefined ? {} : { storage: options.storage }),
+        ...(options.publicBaseUrl === undefined ? {} : { publicBaseUrl: options.publicBaseUrl }),
+      }),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...options.env } },
   );

@@ -3,10 +3,11 @@
  * convert accept each transit of such a domain once — single calls and every item of the Multiple
  * calls — whoever made it (the service, or an owner writing a jti); a transit without a usable jti
  * is refused; other domains are unchanged; a refused reuse is audited; a storage that cannot say
- * is a 503 that does not use the transit up.
+ * is a 503 that does not use the transit up; across instance processes on one PostgreSQL
+ * database, a transit used through one instance is refused by the other.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,12 +15,17 @@ import Database from 'better-sqlite3';
 import {
   type Point,
   blind,
+  encodeValue,
   invertScalar,
   issueTransit,
   nobleMultiplier,
+  pointFromJson,
   pointToJson,
   randomScalar,
+  unblind,
 } from '@blindpseudo/core';
+import { type PostgresCluster, postgresMissing, startPostgres } from '../../../test-support/postgres.ts';
+import { type ServiceProcess, startServiceProcess } from '../../../test-support/service-process.ts';
 import { parseAuditRecord } from '../src/audit-record.js';
 import { SingleUseTransits } from '../src/single-use.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
@@ -200,5 +206,53 @@ describe('SingleUseTransits', () => {
       const coded = err as { code?: string; http?: { status?: number } };
       return coded.code === 'ERR_SERVER_UNAVAILABLE' && coded.http?.status === 503;
     });
+  });
+});
+
+describe('single use across instance processes on one PostgreSQL database', { skip: postgresMissing() }, () => {
+  let cluster: PostgresCluster | undefined;
+  const instances: ServiceProcess[] = [];
+  after(async () => {
+    for (const instance of instances) {
+      await instance.stop();
+      rmSync(instance.dataDir, { recursive: true, force: true });
+    }
+    await cluster?.stop();
+  });
+
+  const at = (instance: ServiceProcess, path: string) => `${instance.baseUrl}/domains/${path}`;
+  const transitFrom = async (instance: ServiceProcess, value: string): Promise<Transit> => {
+    const b = await blind(encodeValue(value));
+    const answer = await call(at(instance, `${ONCE}/pseudonymize`), { crv: 'P-521', ...pointToJson(b.point) });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    return { point: await unblind(pointFromJson(answer.body), b.scalar), transitInfo: answer.body.transitInfo };
+  };
+  const identifyAt = async (instance: ServiceProcess, transit: Transit): Promise<Answer> =>
+    call(at(instance, `${ONCE}/identify`), await body(transit));
+
+  it('a transit identified through one instance is refused by the other; concurrent uses, one answered', async () => {
+    cluster = await startPostgres();
+    const storage = { postgres: { url: await cluster.createDatabase() } };
+    // One service to clients: the same public URL (so the same audiences) and the same master key.
+    const shared = { storage, publicBaseUrl: 'https://pseudo.example.org' };
+    const domains = [{ key: ONCE, transitPolicy: { singleUse: true } }];
+    const a = await startServiceProcess(domains, shared);
+    instances.push(a);
+    const dataDir = mkdtempSync(join(tmpdir(), 'blindpseudo-instance-b-'));
+    copyFileSync(join(a.dataDir, 'master.key'), join(dataDir, 'master.key'));
+    const b = await startServiceProcess(domains, { ...shared, dataDir });
+    instances.push(b);
+
+    for (const [first, second] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const transit = await transitFrom(first, 'across');
+      assert.equal((await identifyAt(first, transit)).status, 200);
+      assertProblem(await identifyAt(second, transit), 400, 'badRequest', REPLAYED);
+    }
+    const transit = await transitFrom(a, 'raced');
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => identifyAt(i % 2 ? a : b, transit)));
+    assert.deepEqual(answers.map((r) => r.status).sort(), [200, 400, 400, 400, 400, 400]);
   });
 });
