@@ -55,6 +55,33 @@ export function clientConfig(config: PostgresConfig): pg.ClientConfig {
   };
 }
 
+/**
+ * Runs `work` in one transaction on one connection of the pool (rolled back when it throws). A
+ * connection the server drops while it is checked out (between two queries, as a shutting-down
+ * server does) emits 'error', which would crash the process without a listener: it is caught
+ * here, and the connection is closed instead of going back to the pool.
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let dropped: Error | undefined;
+  const onError = (err: Error): void => {
+    dropped ??= err;
+  };
+  client.on('error', onError);
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.removeListener('error', onError);
+    client.release(dropped);
+  }
+}
+
 /** The pool's settings. */
 export function poolConfig(config: PostgresConfig): pg.PoolConfig {
   return { ...clientConfig(config), max: config.poolSize, idleTimeoutMillis: 30_000 };

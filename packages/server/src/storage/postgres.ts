@@ -11,7 +11,7 @@
 import pg from 'pg';
 import type { AccessRuleOperation, DomainConfig, PostgresConfig } from '../config.js';
 import { BUMP_DEFINITIONS_SQL, DEFINITIONS_VERSION_SQL, MIGRATIONS, MIGRATIONS_TABLE_SQL } from './migrations/index.js';
-import { clientConfig, listenForever, poolConfig } from './postgres-connection.js';
+import { clientConfig, inTransaction, listenForever, poolConfig } from './postgres-connection.js';
 import { trafficSamplesPostgres } from './traffic-samples.js';
 import { TransitUsesPruning, useTransitOncePostgres } from './transit-uses.js';
 import { type WrappedKeysChange, replaceWrappedKeysPostgres } from './wrapped-keys.js';
@@ -78,19 +78,8 @@ export class PostgresStorage implements Storage {
   }
 
   /** Runs `work` in one transaction on one connection (rolled back when it throws). */
-  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.#pool, work);
   }
 
   async migrate(): Promise<void> {

@@ -7,6 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
+import { inTransaction } from './postgres-connection.js';
 import type { WrappedKeysChange } from './storage.js';
 
 export type { WrappedKeysChange } from './storage.js';
@@ -57,9 +58,7 @@ export function replaceWrappedKeysSqlite(db: Database.Database, change: WrappedK
 
 /** PostgreSQL: one transaction, then the tables rewritten without their dead rows. */
 export async function replaceWrappedKeysPostgres(pool: pg.Pool, change: WrappedKeysChange): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     for (const u of wrappedKeyUpdates(change)) {
       let n = 0;
       changedOne(
@@ -71,12 +70,6 @@ export async function replaceWrappedKeysPostgres(pool: pg.Pool, change: WrappedK
         ).rowCount,
       );
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
   await pool.query(`VACUUM FULL ${KEY_TABLES}`);
 }
