@@ -17,6 +17,8 @@ export interface Answer {
   readonly status: number;
   readonly problemType: string | undefined;
   readonly retryAfter: string | null;
+  /** Why no answer came (status 0). */
+  readonly error?: string;
 }
 
 export interface Load {
@@ -26,11 +28,14 @@ export interface Load {
   stop(): Promise<readonly Answer[]>;
 }
 
-async function answer(url: string, id: string, point: object): Promise<Answer> {
+async function answer(url: string, id: string, point: object, token: string | undefined): Promise<Answer> {
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
       body: JSON.stringify({ id, crv: 'P-521', ...point }),
       signal: AbortSignal.timeout(30_000),
     });
@@ -41,20 +46,25 @@ async function answer(url: string, id: string, point: object): Promise<Answer> {
       problemType: res.ok ? undefined : body.type,
       retryAfter: res.headers.get('retry-after'),
     };
-  } catch {
-    return { id, status: 0, problemType: undefined, retryAfter: null };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const error = `${(err as Error).message}${cause ? `: ${cause.code ?? ''} ${cause.message ?? ''}` : ''}`;
+    return { id, status: 0, problemType: undefined, retryAfter: null, error };
   }
 }
 
-/** `concurrency` clients calling `${baseUrl}/domains/${domain}/pseudonymize` in a loop. */
-export async function startLoad(baseUrl: string, domain: string, concurrency = 4): Promise<Load> {
+/**
+ * `concurrency` clients calling `${baseUrl}/domains/${domain}/pseudonymize` in a loop, with a
+ * bearer `token` when the service wants one.
+ */
+export async function startLoad(baseUrl: string, domain: string, concurrency = 4, token?: string): Promise<Load> {
   const point = pointToJson((await blind(encodeValue('85073003328'))).point);
   const url = `${baseUrl}/domains/${domain}/pseudonymize`;
   const answers: Answer[] = [];
   let running = true;
   const client = async (): Promise<void> => {
     while (running) {
-      const a = await answer(url, randomUUID(), point);
+      const a = await answer(url, randomUUID(), point, token);
       answers.push(a);
       // Without an answer (the service is down) or on 503, do not spin.
       if (a.status === 0 || a.status === 503) await sleep(20);
@@ -112,9 +122,10 @@ export function assertFailedClosed(answers: readonly Answer[]): Map<number, numb
 }
 
 /**
- * The audit log verifies, and its records answered 2xx are the requests answered 2xx: exactly
- * (`exact`), or at least them when answers may have been lost (a killed service committed records
- * it could not send).
+ * The audit log verifies, and among the records of these requests (their ids), those of 2xx
+ * answers are the requests answered 2xx: exactly (`exact`), or at least them when answers may have
+ * been lost (a killed service committed records it could not send). Records of other requests
+ * (other tests on the same storage) are not counted.
  */
 export async function assertAnsweredAreAudited(
   storage: Storage,
@@ -123,9 +134,11 @@ export async function assertAnsweredAreAudited(
 ): Promise<{ answered2xx: number; audited2xx: number }> {
   const verification = await verifyAuditLog(storage);
   assert.equal(verification.ok, true, verification.findings.join('\n'));
+  const sent = new Set(answers.map((a) => a.id));
   const audited = new Set<string>();
   for await (const r of readAuditLog(storage)) {
-    if (r.status >= 200 && r.status < 300 && r.callerRequestId !== null) audited.add(r.callerRequestId);
+    if (r.status >= 200 && r.status < 300 && r.callerRequestId !== null && sent.has(r.callerRequestId))
+      audited.add(r.callerRequestId);
   }
   const answered = answers.filter((a) => a.status >= 200 && a.status < 300).map((a) => a.id);
   const missing = answered.filter((id) => !audited.has(id));

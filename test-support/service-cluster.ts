@@ -124,13 +124,14 @@ function makeInstance(name: string, port: number, dir: string, workers: number):
   };
 }
 
-/** deploy/haproxy.cfg with loopback ports, a runtime socket, and logs to a file. */
+/** deploy/haproxy.cfg with loopback ports, a runtime socket, the repository's error files, and logs to a file. */
 function haproxyConfig(frontendPort: number, instances: readonly Instance[], socket: string): string {
   const text = readFileSync(join(ROOT, 'deploy/haproxy.cfg'), 'utf8')
     .replace(/^\s*log stdout.*$/m, '')
     .replace(/^(global\n)/m, `$1    stats socket ${socket} mode 600 level admin\n`)
     .replace(/^\s*bind :8080$/m, `    bind 127.0.0.1:${frontendPort}`)
-    .replace(/^\s*server .*\n/gm, '');
+    .replace(/^\s*server .*\n/gm, '')
+    .replaceAll('/etc/haproxy/errors/blindpseudo/', join(ROOT, 'deploy/errors/'));
   return `${text.trimEnd()}\n${instances.map((i) => `    server ${i.name} 127.0.0.1:${i.port} check\n`).join('')}`;
 }
 

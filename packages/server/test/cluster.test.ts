@@ -5,13 +5,26 @@
  * - one instance killed with SIGKILL: no client operation fails; restarted, it rejoins;
  * - the transit key rotated through the CLI: no operation fails, and every instance issues with
  *   the new kid within seconds;
- * - a principal revoked through one instance is refused by the others at their next request.
+ * - a principal revoked through one instance is refused by the others at their next request;
+ * - PostgreSQL stopped for 10 s: 503 problems with Retry-After (from the instances, then from
+ *   HAProxy once none is ready), never a 500 or a 200 without its record; every instance
+ *   not ready, then ready again by itself; the requests answered 2xx are exactly the audited
+ *   ones, and `audit verify` passes.
  * Skipped with the reason where PostgreSQL or HAProxy is missing (a failure under CI=true).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually, kidOf } from '../../../test-support/eventually.ts';
 import { encodeValue, pointToJson } from '@blindpseudo/core';
+import { PostgresStorage } from '@blindpseudo/server';
+import {
+  assertAnsweredAreAudited,
+  assertFailedClosed,
+  startLoad,
+  waitForStatus,
+} from '../../../test-support/audited-load.ts';
 import { type LoadStats, runLoad } from '../../../test-support/cluster-load.ts';
 import {
   ADMIN_GROUP,
@@ -116,7 +129,57 @@ describe('three instances on PostgreSQL behind HAProxy', { skip: clusterMissing(
     }
     assert.equal((await probe(svc.instances[1]!.url, token)).status, 200, 'others still served');
   });
+
+  it('PostgreSQL stopped for 10 s under load: 503 problems, not ready, recovery by itself; answered 2xx = audited', async () => {
+    const readyz = svc.instances.map((i) => i.url.replace(/\/pseudo\/v1$/, '/readyz'));
+    const load = await startLoad(svc.url, CLUSTER_DOMAIN, 4, token);
+    try {
+      await load.until((a) => a.status === 200, 'a first success');
+      await svc.postgres.pause();
+      const stoppedAt = Date.now();
+      // Not ready within 2 s of storage failing (5 s allowed here for a loaded test machine).
+      await Promise.all(readyz.map((url) => waitForStatus(url, 503, 5000)));
+      const notReadyAfterMs = Date.now() - stoppedAt;
+      await load.until((a) => a.status === 503, 'a 503 while PostgreSQL is stopped');
+      await sleep(10_000 - (Date.now() - stoppedAt));
+      await svc.postgres.resume();
+      await Promise.all(readyz.map((url) => waitForStatus(url, 200, 30_000)));
+      await load.until((a) => a.status === 200, 'a success after PostgreSQL is back', 30_000);
+      await sleep(2000); // steady load again, every answer to be found in the log
+      console.log(`# every instance not ready ${notReadyAfterMs} ms after PostgreSQL stopped`);
+    } finally {
+      await load.stop();
+    }
+    const counts = assertFailedClosed(load.answers);
+    console.log(`# answers by status while PostgreSQL stopped and restarted: ${JSON.stringify([...counts])}`);
+    const unanswered = load.answers.filter((a) => a.status === 0).map((a) => a.error);
+    assert.deepEqual(unanswered, [], 'every request answered');
+    assert.deepEqual(
+      [...counts.keys()].sort(),
+      [200, 503],
+      `every request answered, 200 or 503: ${JSON.stringify([...counts])}`,
+    );
+    const verified = await svc.cli(['audit', 'verify']);
+    assert.equal(verified.code, 0, verified.out + verified.err);
+    const storage = clusterStorage(svc);
+    try {
+      const { answered2xx, audited2xx } = await assertAnsweredAreAudited(storage, load.answers, true);
+      assert.equal(answered2xx, audited2xx);
+      assert.ok(answered2xx > 0);
+    } finally {
+      await storage.close();
+    }
+  });
 });
+
+/** The cluster's own database, opened as the instances open it. */
+function clusterStorage(svc: ServiceCluster): PostgresStorage {
+  const config = JSON.parse(readFileSync(join(svc.dir, 'config.json'), 'utf8')) as {
+    storage: { postgres: { url: string } };
+  };
+  const { url } = config.storage.postgres;
+  return new PostgresStorage({ url, poolSize: 2, statementTimeoutMs: 10_000, connectTimeoutMs: 5000, tls: undefined });
+}
 
 /** A valid P-521 point: the service answers it like any blinded value. */
 const PROBE_POINT = pointToJson(encodeValue('probe'));
