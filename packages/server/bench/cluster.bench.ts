@@ -1,45 +1,63 @@
 // npm run bench:cluster [-- --seconds N]
-// What more processes buy on this machine, in one run: items/s (pseudonymize and identify
-// requests answered per second, one item each, through the client SDK) of one instance with
-// 1 worker vs 2 workers (`serve --workers`), and of 1 vs 2 instances (1 worker each) behind
-// HAProxy, all on PostgreSQL, each printed as a ratio. The load generator shares the machine's
-// cores with the service: the ratios say how much of the extra core the service can use.
+// What more processes buy on this machine, in one run: items/s (pseudonymize requests answered
+// 200 per second, one item each) of one instance with 1 worker vs 2 workers (`serve --workers`),
+// and of 1 vs 2 instances (1 worker each) behind HAProxy, all on PostgreSQL, each printed as a
+// ratio. The load is light (test-support/light-load.ts: bodies blinded in advance, keep-alive
+// node:http), so that the cores go to the service; the generator's own share of one core is
+// printed beside each figure. PostgreSQL and HAProxy share the same cores too.
 import { parseArgs } from 'node:util';
-import { runLoad } from '../../../test-support/cluster-load.ts';
+import { blindedBodies, runLightLoad } from '../../../test-support/light-load.ts';
 import { CLUSTER_DOMAIN, startServiceCluster } from '../../../test-support/service-cluster.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' } }, allowPositionals: true });
 const seconds = Number(values.seconds);
+if (!(seconds > 0)) {
+  console.error('usage: npm run bench:cluster -- [--seconds N]');
+  process.exit(2);
+}
+const bodies = await blindedBodies(64);
 
-async function itemsPerSecond(options: { instances: number; workers: number; haproxy: boolean }): Promise<number> {
+interface Figure {
+  itemsPerSecond: number;
+  /** The load generator's CPU time over the run's wall time (1 = one core). */
+  generatorCores: number;
+  failed: number;
+}
+
+async function measure(options: { instances: number; workers: number; haproxy: boolean }): Promise<Figure> {
   const svc = await startServiceCluster(options);
   try {
     const token = await svc.token('bench');
-    const drive = async (ms: number): Promise<number> => {
+    const drive = async (ms: number) => {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), ms);
-      const stats = await runLoad({
-        baseUrls: [svc.url],
-        token,
-        domain: CLUSTER_DOMAIN,
-        concurrency: 16,
-        signal: controller.signal,
-      });
-      return (stats.requests - stats.failedRequests) / (ms / 1000);
+      const load = { baseUrl: svc.url, token, domain: CLUSTER_DOMAIN, concurrency: 16, signal: controller.signal };
+      return runLightLoad(load, bodies);
     };
     await drive(2000); // warm-up
-    return await drive(seconds * 1000);
+    const stats = await drive(seconds * 1000);
+    for (const e of stats.errors) console.log(`error: ${e}`);
+    return {
+      itemsPerSecond: stats.answered / seconds,
+      generatorCores: stats.generatorCpuMs / (seconds * 1000),
+      failed: stats.failed,
+    };
   } finally {
     await svc.stop();
   }
 }
 
-const oneWorker = await itemsPerSecond({ instances: 1, workers: 1, haproxy: false });
-const twoWorkers = await itemsPerSecond({ instances: 1, workers: 2, haproxy: false });
-const oneInstance = await itemsPerSecond({ instances: 1, workers: 1, haproxy: true });
-const twoInstances = await itemsPerSecond({ instances: 2, workers: 1, haproxy: true });
-const row = (name: string, a: number, b: number): string =>
-  `${name.padEnd(34)} ${a.toFixed(0).padStart(7)} ${b.toFixed(0).padStart(7)}   ${(b / a).toFixed(2)}x`;
-console.log(`${''.padEnd(34)} ${'1'.padStart(7)} ${'2'.padStart(7)}   ratio  (items/s, ${seconds} s runs)`);
+const oneWorker = await measure({ instances: 1, workers: 1, haproxy: false });
+const twoWorkers = await measure({ instances: 1, workers: 2, haproxy: false });
+const oneInstance = await measure({ instances: 1, workers: 1, haproxy: true });
+const twoInstances = await measure({ instances: 2, workers: 1, haproxy: true });
+const cell = (f: Figure): string => `${f.itemsPerSecond.toFixed(0).padStart(7)} (${f.generatorCores.toFixed(2)})`;
+const row = (name: string, a: Figure, b: Figure): string =>
+  `${name.padEnd(26)} ${cell(a)} ${cell(b)}   ${(b.itemsPerSecond / a.itemsPerSecond).toFixed(2)}x`;
+console.log(
+  `${''.padEnd(26)} ${'1'.padStart(14)} ${'2'.padStart(14)}   ratio  (items/s, ${seconds} s runs; in brackets the load generator's cores)`,
+);
 console.log(row('workers of one instance', oneWorker, twoWorkers));
 console.log(row('instances behind HAProxy', oneInstance, twoInstances));
+const failed = [oneWorker, twoWorkers, oneInstance, twoInstances].reduce((n, f) => n + f.failed, 0);
+console.log(`${failed} requests failed`);
