@@ -10,8 +10,9 @@
  * the audience and the validity window with a 60 s clock skew. Decryption failures are reported
  * generically; nothing about the key or the payload leaks through messages.
  *
- * Not protected against: replay within the validity window (a `jti` and a replay store on the
- * owner side address it), and a holder of the transit key forging transits for its domain.
+ * Not protected against: replay within the validity window (a `jti`, which the service and the
+ * owner's replay store accept once, addresses it), and a holder of the transit key forging
+ * transits for its domain.
  */
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { assertBytes, assertInteger, assertString } from './assert.js';
