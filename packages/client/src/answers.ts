@@ -89,7 +89,7 @@ export async function prepareTransit(
       const info = readTransitInfo(o, audience);
       return Object.freeze({
         domain: resultDomain,
-        point: await unblind(answer, blinded.scalar, multiplier),
+        point: await unblind(answer, blinded, multiplier),
         transitInfo: info.transitInfo,
         iat: info.iat,
         exp: info.exp,
@@ -111,7 +111,7 @@ export async function prepareIdentify(
     body: { id, crv: CURVE_NAME, ...pointToJson(blinded.point), transitInfo: transit.transitInfo },
     finish: async (output) => {
       const { point } = readResultPoint(output, id, domain);
-      return decodeValue(await unblind(point, blinded.scalar, multiplier), bufferSize);
+      return decodeValue(await unblind(point, blinded, multiplier), bufferSize);
     },
   };
 }

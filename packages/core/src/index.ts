@@ -63,6 +63,9 @@ export {
   invertScalar,
   multiplyScalars,
   randomScalar,
+  randomScalarPair,
+  pairWithInverses,
+  type ScalarPair,
   scalarFromTransitBase64,
   scalarToTransitBase64,
 } from './scalar.js';

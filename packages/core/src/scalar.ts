@@ -33,6 +33,45 @@ export function randomScalar(): bigint {
   }
 }
 
+/** A blinding scalar with its inverse mod n. */
+export interface ScalarPair {
+  readonly scalar: bigint;
+  readonly inverse: bigint;
+}
+
+// Pairs drawn ahead, inverted together: one inversion and three products mod n per pair instead
+// of an inversion each (a tenth of its cost). Each pair is handed out once, then forgotten.
+const PAIRS_PER_DRAW = 16;
+let pairs: ScalarPair[] = [];
+
+/**
+ * Inverts every scalar with one inversion (Montgomery's trick): with prefix products
+ * pᵢ = k₀·…·kᵢ₋₁, kᵢ⁻¹ = pᵢ · (k₀·…·kᵢ)⁻¹, walking down from the inverse of the whole product.
+ */
+export function pairWithInverses(scalars: readonly bigint[]): ScalarPair[] {
+  const prefix = new Array<bigint>(scalars.length);
+  let product = 1n;
+  scalars.forEach((k, i) => {
+    assertScalar(k);
+    prefix[i] = product;
+    product = (product * k) % N;
+  });
+  let inverse = invert(product, N); // of k₀·…·kᵢ as i walks down
+  const out = new Array<ScalarPair>(scalars.length);
+  for (let i = scalars.length - 1; i >= 0; i--) {
+    const k = scalars[i]!;
+    out[i] = Object.freeze({ scalar: k, inverse: (inverse * prefix[i]!) % N });
+    inverse = (inverse * k) % N;
+  }
+  return out;
+}
+
+/** A fresh uniformly random scalar in [2, n−1] with its inverse (never handed out twice). */
+export function randomScalarPair(): ScalarPair {
+  if (pairs.length === 0) pairs = pairWithInverses(Array.from({ length: PAIRS_PER_DRAW }, randomScalar));
+  return pairs.pop()!;
+}
+
 /** k⁻¹ mod n (`@noble/curves`'s extended Euclidean inversion). */
 export function invertScalar(k: bigint): bigint {
   assertScalar(k);

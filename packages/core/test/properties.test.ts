@@ -16,6 +16,7 @@ import {
   invertScalar,
   multiplyPoint,
   openTransitInfo,
+  pairWithInverses,
   parseFhirPseudonym,
   parsePseudonymInTransit,
   pointFromJson,
@@ -23,6 +24,7 @@ import {
   pointToJson,
   pointToSec1,
   randomScalar,
+  randomScalarPair,
   scalarFromTransitBase64,
   scalarToTransitBase64,
   toBase64,
@@ -109,9 +111,37 @@ describe('blinding', () => {
         const blinded = await blind(point);
         assert.notEqual(blinded.point.x, point.x);
         assert.deepEqual(await unblind(blinded.point, blinded.scalar), point);
+        assert.deepEqual(await unblind(blinded.point, blinded), point);
+        assert.equal(blinded.inverse, invertScalar(blinded.scalar));
       }),
       RUNS,
     );
+  });
+
+  it('scalars inverted together equal scalars inverted one by one; a bad one is refused', () => {
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: 1n, max: N - 1n }), { minLength: 1, maxLength: 40 }), (scalars) => {
+        const pairs = pairWithInverses(scalars);
+        assert.deepEqual(
+          pairs.map((p) => [p.scalar, p.inverse]),
+          scalars.map((k) => [k, invertScalar(k)]),
+        );
+      }),
+      { numRuns: 100 },
+    );
+    assert.deepEqual(pairWithInverses([]), []);
+    for (const bad of [0n, N, -1n]) assert.throws(() => pairWithInverses([2n, bad, 3n]), RangeError);
+  });
+
+  it('random scalar pairs: fresh, in [2, n-1], with their inverse, never handed out twice', () => {
+    const seen = new Set<bigint>();
+    for (let i = 0; i < 100; i++) {
+      const { scalar, inverse } = randomScalarPair();
+      assert.ok(scalar >= 2n && scalar < N);
+      assert.equal((scalar * inverse) % N, 1n);
+      seen.add(scalar);
+    }
+    assert.equal(seen.size, 100);
   });
 
   it('random scalars are in [2, n-1] and distinct', () => {
