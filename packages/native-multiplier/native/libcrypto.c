@@ -28,6 +28,7 @@ libcrypto_api ossl;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static void *libcrypto_handle = NULL;
 static EC_GROUP *p521_group = NULL; /* read-only after init: safe to share between threads */
+static BIGNUM *p521_a = NULL, *p521_b = NULL; /* the curve's coefficients, read-only after init */
 static char init_error[512] = "";
 
 static void set_init_error(const char *fmt, const char *detail) {
@@ -49,11 +50,11 @@ static int load_symbols(void) {
   LOAD_SYMBOL(EC_GROUP_free);
   LOAD_SYMBOL(EC_GROUP_get0_order);
   LOAD_SYMBOL(EC_GROUP_get0_field);
+  LOAD_SYMBOL(EC_GROUP_get_curve);
   LOAD_SYMBOL(EC_POINT_new);
   LOAD_SYMBOL(EC_POINT_free);
   LOAD_SYMBOL(EC_POINT_clear_free);
   LOAD_SYMBOL(EC_POINT_set_affine_coordinates);
-  LOAD_SYMBOL(EC_POINT_set_compressed_coordinates);
   LOAD_SYMBOL(EC_POINT_get_affine_coordinates);
   LOAD_SYMBOL(EC_POINT_is_on_curve);
   LOAD_SYMBOL(EC_POINT_is_at_infinity);
@@ -66,6 +67,15 @@ static int load_symbols(void) {
   LOAD_SYMBOL(BN_cmp);
   LOAD_SYMBOL(BN_is_zero);
   LOAD_SYMBOL(BN_add_word);
+  LOAD_SYMBOL(BN_mod_add);
+  LOAD_SYMBOL(BN_mod_mul);
+  LOAD_SYMBOL(BN_mod_sqr);
+  LOAD_SYMBOL(BN_kronecker);
+  LOAD_SYMBOL(BN_sqr);
+  LOAD_SYMBOL(BN_nist_mod_521);
+  LOAD_SYMBOL(BN_sub);
+  LOAD_SYMBOL(BN_is_odd);
+  LOAD_SYMBOL(BN_copy);
   LOAD_SYMBOL(BN_set_flags);
   LOAD_SYMBOL(BN_CTX_new);
   LOAD_SYMBOL(BN_CTX_free);
@@ -102,6 +112,17 @@ static void init_library(void) {
     set_init_error("%s", "the secp521r1 group has no order or field");
     return;
   }
+  BIGNUM *a = ossl.BN_new(), *b = ossl.BN_new();
+  if (a == NULL || b == NULL || ossl.EC_GROUP_get_curve(group, NULL, a, b, NULL) != 1) {
+    if (a != NULL) ossl.BN_free(a);
+    if (b != NULL) ossl.BN_free(b);
+    ossl.EC_GROUP_free(group);
+    ossl.ERR_clear_error();
+    set_init_error("%s", "the secp521r1 group has no coefficients");
+    return;
+  }
+  p521_a = a;
+  p521_b = b;
   p521_group = group;
 }
 
@@ -111,5 +132,9 @@ int libcrypto_ready(void) {
 }
 
 const EC_GROUP *libcrypto_p521(void) { return libcrypto_ready() ? p521_group : NULL; }
+
+const BIGNUM *libcrypto_p521_a(void) { return libcrypto_ready() ? p521_a : NULL; }
+
+const BIGNUM *libcrypto_p521_b(void) { return libcrypto_ready() ? p521_b : NULL; }
 
 const char *libcrypto_init_error(void) { return init_error; }

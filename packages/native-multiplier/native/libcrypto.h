@@ -25,13 +25,12 @@ typedef struct {
   void (*EC_GROUP_free)(EC_GROUP *group);
   const BIGNUM *(*EC_GROUP_get0_order)(const EC_GROUP *group);
   const BIGNUM *(*EC_GROUP_get0_field)(const EC_GROUP *group);
+  int (*EC_GROUP_get_curve)(const EC_GROUP *group, BIGNUM *p, BIGNUM *a, BIGNUM *b, BN_CTX *ctx);
   EC_POINT *(*EC_POINT_new)(const EC_GROUP *group);
   void (*EC_POINT_free)(EC_POINT *point);
   void (*EC_POINT_clear_free)(EC_POINT *point);
   int (*EC_POINT_set_affine_coordinates)(const EC_GROUP *group, EC_POINT *p, const BIGNUM *x,
                                          const BIGNUM *y, BN_CTX *ctx);
-  int (*EC_POINT_set_compressed_coordinates)(const EC_GROUP *group, EC_POINT *p, const BIGNUM *x,
-                                             int y_bit, BN_CTX *ctx);
   int (*EC_POINT_get_affine_coordinates)(const EC_GROUP *group, const EC_POINT *p, BIGNUM *x,
                                          BIGNUM *y, BN_CTX *ctx);
   int (*EC_POINT_is_on_curve)(const EC_GROUP *group, const EC_POINT *point, BN_CTX *ctx);
@@ -46,6 +45,15 @@ typedef struct {
   int (*BN_cmp)(const BIGNUM *a, const BIGNUM *b);
   int (*BN_is_zero)(const BIGNUM *a);
   int (*BN_add_word)(BIGNUM *a, unsigned long w);
+  int (*BN_mod_add)(BIGNUM *r, const BIGNUM *a, const BIGNUM *b, const BIGNUM *m, BN_CTX *ctx);
+  int (*BN_mod_mul)(BIGNUM *r, const BIGNUM *a, const BIGNUM *b, const BIGNUM *m, BN_CTX *ctx);
+  int (*BN_mod_sqr)(BIGNUM *r, const BIGNUM *a, const BIGNUM *m, BN_CTX *ctx);
+  int (*BN_kronecker)(const BIGNUM *a, const BIGNUM *b, BN_CTX *ctx);
+  int (*BN_sqr)(BIGNUM *r, const BIGNUM *a, BN_CTX *ctx);
+  int (*BN_nist_mod_521)(BIGNUM *r, const BIGNUM *a, const BIGNUM *p, BN_CTX *ctx);
+  int (*BN_sub)(BIGNUM *r, const BIGNUM *a, const BIGNUM *b);
+  int (*BN_is_odd)(const BIGNUM *a);
+  BIGNUM *(*BN_copy)(BIGNUM *a, const BIGNUM *b);
   void (*BN_set_flags)(BIGNUM *b, int n);
   BN_CTX *(*BN_CTX_new)(void);
   void (*BN_CTX_free)(BN_CTX *c);
@@ -62,6 +70,9 @@ extern libcrypto_api ossl;
 int libcrypto_ready(void);
 /* The secp521r1 group (read-only, shared between threads) once ready, else NULL. */
 const EC_GROUP *libcrypto_p521(void);
+/* The curve's coefficients a and b (read-only, shared between threads) once ready, else NULL. */
+const BIGNUM *libcrypto_p521_a(void);
+const BIGNUM *libcrypto_p521_b(void);
 /* Why the library is not usable (empty when it is). */
 const char *libcrypto_init_error(void);
 

@@ -7,8 +7,9 @@
  * code rather than the slower copy of OpenSSL inside the node binary. Multiplications run on
  * libuv's thread pool; those asked for in the same turn of the event loop (the items of a
  * `*Multiple` call, a research batch) cross into the addon together, in one batch per core.
- * The addon also finds the first curve point at or above an x (the protocol's value encoding) in
- * microseconds, where JavaScript needs big-integer exponentiations: {@link nativePointSearch}.
+ * The addon also finds the first curve point at or above an x (the protocol's value encoding): a
+ * Jacobi symbol per try and one square root, a third of a multiplication's time, where JavaScript
+ * needs a big-integer exponentiation per try: {@link nativePointSearch}.
  * When the addon was not built or the library cannot be loaded,
  * {@link loadNativeMultiplier} returns undefined and {@link nativeMultiplierUnavailableReason}
  * says why; callers then keep core's pure-JS `nobleMultiplier`.
@@ -299,7 +300,7 @@ export function loadNativeMultiplier(): ScalarMultiplier | undefined {
 /**
  * The value encoding's point search in native code: the first x ≥ x0 (at most `maxIncrements`
  * tries) that is the x of a curve point, with its even y — what core's pure-JS search returns,
- * in microseconds. Undefined when the addon is unavailable.
+ * several times faster. Undefined when the addon is unavailable.
  */
 export function nativePointSearch(): PointSearch | undefined {
   const { binding } = load();

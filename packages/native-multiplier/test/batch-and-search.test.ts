@@ -12,6 +12,7 @@ import {
   type Point,
   PseudoError,
   bigintToBytes,
+  bytesToBigint,
   curveRhs,
   encodeValueDetailed,
   isSquare,
@@ -50,6 +51,12 @@ describe('native point search', { skip }, () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('agrees with the pure-JS search on 300 consecutive x (squares and non-squares) and at the top of the field', () => {
+    const start = bytesToBigint(globalThis.crypto.getRandomValues(new Uint8Array(65)));
+    for (let x0 = start; x0 < start + 300n; x0++) assert.deepEqual(search!(x0, 1), searchPoint(x0, 1));
+    for (let x0 = P - 40n; x0 <= P; x0++) assert.deepEqual(search!(x0, 64), searchPoint(x0, 64));
   });
 
   it('encodes values exactly as the pure-JS encoding does', () => {
