@@ -13,11 +13,12 @@
  *     });
  *
  * Under CI=true a missing PostgreSQL is an error, never a skip. `pause()`/`resume()` stop and
- * restart the server on the same port and data (storage-fault tests).
+ * restart the server on the same port and data; `freeze()`/`thaw()` stop its processes with
+ * SIGSTOP and let them go on (a hung database: connections accepted, no answer) (storage-fault tests).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,8 +83,30 @@ export interface PostgresCluster {
   pause(): Promise<void>;
   /** Starts it again on the same port and data. */
   resume(): Promise<void>;
+  /** SIGSTOP to the server and all its processes: it hangs, as a frozen or unreachable host does. */
+  freeze(): void;
+  /** SIGCONT to them: it answers again. */
+  thaw(): void;
   /** Stops the server and deletes its files. */
   stop(): Promise<void>;
+}
+
+/** Sends `signal` to the server of `dataDir` (postmaster.pid) and to every process it started. */
+function signalServer(dataDir: string, signal: NodeJS.Signals): void {
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        // pid (comm) state ppid …: comm may hold spaces, so read after its closing bracket.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+      } catch {
+        return false; // exited meanwhile
+      }
+    })
+    .map(Number);
+  for (const pid of [postmaster, ...children]) process.kill(pid, signal);
 }
 
 /** Starts a new cluster. Throws when PostgreSQL is missing (check {@link postgresMissing} first). */
@@ -133,6 +156,8 @@ export async function startPostgres(): Promise<PostgresCluster> {
       ]);
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
+    freeze: () => signalServer(dataDir, 'SIGSTOP'),
+    thaw: () => signalServer(dataDir, 'SIGCONT'),
     pause: async () => void (await halt()),
     resume: async () => void (await start()),
     async stop(): Promise<void> {

@@ -9,7 +9,9 @@
  * - PostgreSQL stopped for 10 s: 503 problems with Retry-After (from the instances, then from
  *   HAProxy once none is ready), never a 500 or a 200 without its record; every instance
  *   not ready, then ready again by itself; the requests answered 2xx are exactly the audited
- *   ones, and `audit verify` passes.
+ *   ones, and `audit verify` passes;
+ * - PostgreSQL frozen (SIGSTOP: connections accepted, never answered): every instance not ready
+ *   within 2 s while /livez still answers, and ready again by itself once it is thawed.
  * Skipped with the reason where PostgreSQL or HAProxy is missing (a failure under CI=true).
  */
 import assert from 'node:assert/strict';
@@ -170,7 +172,44 @@ describe('three instances on PostgreSQL behind HAProxy', { skip: clusterMissing(
       await storage.close();
     }
   });
+
+  it('PostgreSQL frozen: every instance not ready within 2 s and still live; thawed, ready again by itself', async () => {
+    const origins = svc.instances.map((i) => i.url.replace(/\/pseudo\/v1$/, ''));
+    svc.postgres.freeze();
+    let notReadyMs: number[];
+    try {
+      // One second to notice (the probe's bound) and one for the poll; more only on a starved machine.
+      notReadyMs = await Promise.all(origins.map((o) => msUntil(`${o}/readyz`, 503, 5000)));
+      for (const o of origins)
+        assert.equal((await fetch(`${o}/livez`, { signal: AbortSignal.timeout(1000) })).status, 200);
+    } finally {
+      svc.postgres.thaw();
+    }
+    console.log(`# instances not ready ${notReadyMs.join(', ')} ms after PostgreSQL froze`);
+    for (const ms of notReadyMs) assert.ok(ms <= 2000, `not ready after ${ms} ms`);
+    await Promise.all(origins.map((o) => msUntil(`${o}/readyz`, 200, 30_000)));
+    const answer = await post(`${svc.url}/domains/${CLUSTER_DOMAIN}/pseudonymize`, token, {
+      id: 'after-thaw',
+      crv: 'P-521',
+      ...PROBE_POINT,
+    });
+    assert.equal(answer.status, 200);
+  });
 });
+
+/** Milliseconds until `url` answers `status`, polled every 50 ms (a probe may take its 1 s bound). */
+async function msUntil(url: string, status: number, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const got = await fetch(url, { signal: AbortSignal.timeout(3000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (got === status) return Date.now() - start;
+    if (Date.now() - start > timeoutMs) throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
 
 /** The cluster's own database, opened as the instances open it. */
 function clusterStorage(svc: ServiceCluster): PostgresStorage {
