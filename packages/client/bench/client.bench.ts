@@ -48,8 +48,9 @@ try {
     ['@blindpseudo/client', (v) => ours.pseudonymize(DOMAIN, v)],
     ['@smals-belgium-shared/pseudo-helper', (v) => theirs.valueFactory.fromString(v).pseudonymize()],
   ];
-  // In Node the client can take the native multiplier (process CPU time counts its thread pool).
-  const native = loadNativeMultiplier();
+  // In Node the client can take the native multiplier (process CPU time counts its thread pool),
+  // set up as the client's README advises: a lone multiplication on the calling thread.
+  const native = loadNativeMultiplier({ lone: 'caller' });
   if (native !== undefined) {
     const oursNative = createClient({
       baseUrls: service.baseUrl,

@@ -155,3 +155,42 @@ describe('native batch multiplication', { skip }, () => {
     assert.deepEqual(await ok, multiplyPoint(p, 2n));
   });
 });
+
+describe('native multiplier, lone multiplications on the calling thread', { skip }, () => {
+  const caller = loadNativeMultiplier({ lone: 'caller' })!;
+  const pool = loadNativeMultiplier({ lone: 'pool' })!;
+
+  it('multiplies as multiplyPoint does, alone or several at once', async () => {
+    for (const k of [1n, 2n, N - 1n, randomScalar(), randomScalar()]) {
+      const p = multiplyPoint(GENERATOR, randomScalar());
+      assert.deepEqual(await caller.multiply(p, k), multiplyPoint(p, k));
+    }
+    const points = Array.from({ length: 5 }, (_, i) => multiplyPoint(GENERATOR, BigInt(i + 3)));
+    const scalars = points.map(() => randomScalar());
+    const together = await Promise.all(points.map((p, i) => caller.multiply(p, scalars[i]!)));
+    together.forEach((r, i) => assert.deepEqual(r, multiplyPoint(points[i]!, scalars[i]!)));
+  });
+
+  it('a lone one is done before the event loop turns; on the pool it is not', async () => {
+    const p = multiplyPoint(GENERATOR, 5n);
+    const settledWithin = async (m: typeof caller): Promise<boolean> => {
+      let done = false;
+      void m.multiply(p, 7n).then(() => (done = true));
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      return done;
+    };
+    assert.equal(await settledWithin(caller), true);
+    assert.equal(await settledWithin(pool), false);
+  });
+
+  it('refuses what the pool refuses, alike', async () => {
+    const p = multiplyPoint(GENERATOR, 5n);
+    const forged = Object.freeze({ x: p.x, y: (p.y + 1n) % P }) as Point;
+    await assert.rejects(caller.multiply(forged, 3n), (err: unknown) => {
+      return err instanceof PseudoError && err.code === 'ERR_PSEUDO_INVALID_POINT';
+    });
+    for (const k of [0n, N]) await assert.rejects(caller.multiply(p, k), RangeError);
+    assert.throws(() => loadNativeMultiplier({ lone: 'inline' as 'pool' }), TypeError);
+    assert.throws(() => loadNativeMultiplier(null as unknown as object), TypeError);
+  });
+});
