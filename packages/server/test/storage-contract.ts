@@ -69,6 +69,24 @@ async function withStorage(backend: Backend, work: (s: Storage) => Promise<void>
 
 /** Declares the contract's tests for one backend. */
 export function storageContract(backend: Backend): void {
+  test(
+    `${backend.name}: a closed storage fails every operation as unavailable (503), never with a driver error`,
+    {
+      skip: backend.skip,
+    },
+    async () => {
+      const storage = await backend.open();
+      await storage.migrate();
+      await storage.close();
+      const unavailable = (err: unknown): boolean => (err as { code?: string }).code === 'ERR_SERVER_UNAVAILABLE';
+      await assert.rejects(storage.getMeta('x'), unavailable);
+      await assert.rejects(storage.trafficSamples.read(0), unavailable);
+      await assert.rejects(storage.trafficSamples.add([], 0), unavailable);
+      const nothing = { domains: [], transitKeys: [], serviceKeys: [], meta: {} };
+      await assert.rejects(storage.replaceWrappedKeys(nothing), unavailable);
+    },
+  );
+
   const it = (name: string, work: (s: Storage) => Promise<void>): void => {
     test(`${backend.name}: ${name}`, { skip: backend.skip }, () => withStorage(backend, work));
   };

@@ -66,9 +66,15 @@ export async function withFaultHandling<T>(
 
 /**
  * Puts every public method of `storage` except `close` behind {@link withFaultHandling}: the one
- * fault boundary of a storage class, called at the end of its constructor.
+ * fault boundary of a storage class, called at the end of its constructor. Methods of the
+ * prototype, functions held in fields, and the methods of objects held in fields (a store of
+ * one kind of rows, such as the traffic samples) alike.
  */
 export function guardStorageMethods(storage: object, policy: FaultPolicy, waitMs: number): void {
+  const guard =
+    (target: object, method: (...args: unknown[]) => unknown) =>
+    (...args: unknown[]) =>
+      withFaultHandling(() => Promise.resolve(method.apply(target, args)), policy, waitMs);
   const prototype = Object.getPrototypeOf(storage) as object;
   for (const name of Object.getOwnPropertyNames(prototype)) {
     const method: unknown = Object.getOwnPropertyDescriptor(prototype, name)?.value;
@@ -76,8 +82,18 @@ export function guardStorageMethods(storage: object, policy: FaultPolicy, waitMs
     Object.defineProperty(storage, name, {
       writable: true,
       configurable: true,
-      value: (...args: unknown[]) =>
-        withFaultHandling(() => Promise.resolve(method.apply(storage, args) as unknown), policy, waitMs),
+      value: guard(storage, method as never),
     });
+  }
+  for (const [name, value] of Object.entries(storage)) {
+    if (typeof value === 'function') {
+      Object.defineProperty(storage, name, { value: guard(storage, value as never) });
+    } else if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+      const members = Object.entries(value as object).filter(([, member]) => typeof member === 'function');
+      const guarded = Object.fromEntries(
+        members.map(([key, member]) => [key, guard(value as object, member as never)]),
+      );
+      Object.defineProperty(storage, name, { value: Object.freeze({ ...(value as object), ...guarded }) });
+    }
   }
 }

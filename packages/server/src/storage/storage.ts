@@ -116,14 +116,6 @@ export interface WrappedKeysChange {
   readonly domains: readonly { readonly domainKey: string; readonly wrappedScalar: string }[];
   readonly transitKeys: readonly { readonly domainKey: string; readonly kid: string; readonly wrappedKey: string }[];
   readonly serviceKeys: readonly { readonly kid: string; readonly wrappedPrivateKey: string }[];
-  readonly meta: Readonly<Record<string, string>>;
-}
-
-/** Keys wrapped again (moved into another key store): every row named gets its new value. */
-export interface WrappedKeysChange {
-  readonly domains: readonly { readonly domainKey: string; readonly wrappedScalar: string }[];
-  readonly transitKeys: readonly { readonly domainKey: string; readonly kid: string; readonly wrappedKey: string }[];
-  readonly serviceKeys: readonly { readonly kid: string; readonly wrappedPrivateKey: string }[];
   /** Meta entries' new values. */
   readonly meta: Readonly<Record<string, string>>;
 }
@@ -148,12 +140,6 @@ export interface Storage {
   insertDomain(domain: StoredDomain, firstTransitKey: StoredTransitKey): Promise<void>;
   /** Replaces a domain's definition (description, TTL, owners, access rule); never the scalar. */
   updateDomainDefinition(definition: DomainConfig): Promise<void>;
-
-  /**
-   * Replaces wrapped keys and meta entries, atomically, leaving no copy of the old values in the
-   * database's files (overwritten pages, journal emptied).
-   */
-  replaceWrappedKeys(change: WrappedKeysChange): Promise<void>;
 
   /**
    * Replaces wrapped keys and meta entries, atomically, leaving no copy of the old values in the
