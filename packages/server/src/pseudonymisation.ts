@@ -22,11 +22,10 @@ import {
   type OpenedTransitInfo,
   type Point,
   type ScalarMultiplier,
-  invertScalar,
   isPseudoError,
   issueTransit,
   openTransit,
-  randomScalar,
+  randomScalarPair,
   transitPolicyClaims,
 } from '@blindpseudo/core';
 import type { ScalarFactor } from './domain-scalars.js';
@@ -124,9 +123,9 @@ export class Pseudonymisation {
   /** s⁻¹·k_D·(r·X) with a fresh s. */
   async pseudonymize(domainKey: string, blinded: Point, caller: string): Promise<TransitResult> {
     const domain = this.#domains.get(domainKey);
-    const s = randomScalar();
+    const { scalar: s, inverse } = randomScalarPair();
     const factors = [{ scalar: domain.scalar, inverse: false }];
-    return this.#transit(domain, blinded, factors, invertScalar(s), s, caller);
+    return this.#transit(domain, blinded, factors, inverse, s, caller);
   }
 
   /** k_D⁻¹·s·(r·P_transit) = r·X. */
@@ -147,11 +146,11 @@ export class Pseudonymisation {
     const from = this.#domains.get(fromKey);
     const to = this.#domains.get(toKey);
     const s = transitInfo === undefined ? 1n : await this.#openScalar(from, transitInfo, caller);
-    const next = randomScalar();
+    const next = randomScalarPair();
     const factors = [
       { scalar: from.scalar, inverse: true },
       { scalar: to.scalar, inverse: false },
     ];
-    return this.#transit(to, blinded, factors, (invertScalar(next) * s) % N, next, caller);
+    return this.#transit(to, blinded, factors, (next.inverse * s) % N, next.scalar, caller);
   }
 }
