@@ -2,12 +2,13 @@
  * Several instances on one database (one SQLite file, as `serve --workers` runs it, and one
  * PostgreSQL database) are one service: a transit key rotated or a domain created through one
  * instance is used by the others within seconds (PostgreSQL notifies; both poll), a transit made
- * by one is opened by another at once, and the rate limit holds across them.
+ * by one is opened by another at once, and the rate limit, the daily quota and the enumeration
+ * alarm hold across them.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { eventually, kidOf } from '../../../test-support/eventually.ts';
-import { decodeValueText, encodeValue, pointsEqual } from '@blindpseudo/core';
+import { blind, decodeValueText, encodeValue, pointToJson, pointsEqual } from '@blindpseudo/core';
 import { type PostgresCluster, postgresMissing, startPostgres } from '../../../test-support/postgres.ts';
 import { validateDomainConfig } from '../src/config.js';
 import { type TestService, startTestService } from '../src/testing.js';
@@ -79,6 +80,25 @@ for (const backend of backends) {
       const statuses: number[] = [];
       for (const svc of [a, b, a, b, a, b]) statuses.push((await call(url(svc, 'shared_v1'))).status);
       assert.deepEqual(statuses, [200, 200, 200, 200, 429, 429]);
+    });
+
+    it('the daily quota and the enumeration alarm count the items of every instance', async () => {
+      const now = Date.UTC(2030, 0, 1, 12, 0, 0);
+      const limits = { dailyQuota: { pseudonymize: 3 }, enumerationAlarmItemsPerDay: 2 };
+      const [a, b] = await twoInstances({ limits, now: () => now });
+      const body = { crv: 'P-521', ...pointToJson((await blind(encodeValue('quota'))).point) };
+      const statuses: number[] = [];
+      for (const svc of [a, b, a, b]) statuses.push((await call(url(svc, 'shared_v1/pseudonymize'), body)).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429], 'three items in the day, wherever they were asked');
+      const alarms = await Promise.all(
+        [a, b].map(async (svc) => {
+          const metrics = (await svc.app.inject('/metrics')).body;
+          return Number(
+            /^blindpseudo_enumeration_alarms_total\{operation="pseudonymize"\} (\d+)$/m.exec(metrics)?.[1] ?? 0,
+          );
+        }),
+      );
+      assert.equal(alarms[0]! + alarms[1]!, 1, `raised once for the service: ${JSON.stringify(alarms)}`);
     });
   });
 }
