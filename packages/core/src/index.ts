@@ -92,10 +92,9 @@ export {
   pointToSec1Bytes,
 } from './point-codecs.js';
 export { type Blinded, blind, unblind } from './blinding.js';
+export { type AesGcm, TRANSIT_INFO_ALG, TRANSIT_INFO_ENC, webCryptoAesGcm } from './transit-info-jwe.js';
 export {
   DEFAULT_CLOCK_SKEW_SECONDS,
-  TRANSIT_INFO_ALG,
-  TRANSIT_INFO_ENC,
   type CreateTransitInfoOptions,
   type OpenTransitInfoOptions,
   type OpenedTransitInfo,

@@ -25,7 +25,7 @@ import { assertNonEmptyString } from './assert.js';
 import { fromBase64Url, toBase64Url } from './bytes.js';
 import { ErrorCodes, PseudoError } from './errors.js';
 import { KEY_ENCRYPTION_ALG, TRANSIT_KEY_BYTES } from './protocol.js';
-import { TRANSIT_INFO_ENC } from './transit-info.js';
+import { TRANSIT_INFO_ENC } from './transit-info-jwe.js';
 
 /** A public key that may read a domain's secret keys, and the JWKS URL it was published at. */
 export interface SecretKeyRecipient {

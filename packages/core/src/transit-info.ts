@@ -8,20 +8,27 @@
  * The header is authenticated (it is the AES-GCM additional data) but not secret: clients read
  * `exp` there to manage their caches without decrypting. Opening checks alg/enc, the key by kid,
  * the audience and the validity window with a 60 s clock skew. Decryption failures are reported
- * generically; nothing about the key or the payload leaks through messages.
+ * generically; nothing about the key or the payload leaks through messages. The compact JWE
+ * itself, strict, with its AES-256-GCM chosen by the caller (`aesGcm`), is transit-info-jwe.ts.
  *
  * Not protected against: replay within the validity window (a `jti`, which the service and the
  * owner's replay store accept once, addresses it), and a holder of the transit key forging
  * transits for its domain.
  */
-import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { assertBytes, assertInteger, assertString } from './assert.js';
 import { ErrorCodes, PseudoError } from './errors.js';
 import { TRANSIT_KEY_BYTES } from './protocol.js';
 import { scalarFromTransitBase64, scalarToTransitBase64 } from './scalar.js';
-
-export const TRANSIT_INFO_ALG = 'dir';
-export const TRANSIT_INFO_ENC = 'A256GCM';
+import {
+  type AesGcm,
+  TRANSIT_INFO_ALG,
+  TRANSIT_INFO_ENC,
+  assertTransitInfoAlgorithms,
+  invalidTransitInfo as invalid,
+  openTransitInfoJwe,
+  readTransitInfoJwe,
+  sealTransitInfoJwe,
+} from './transit-info-jwe.js';
 /** Allowed clock difference when checking iat and exp, in seconds. */
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 /** Claims the protocol itself sets; custom claims may not replace them. */
@@ -52,6 +59,8 @@ export interface CreateTransitInfoOptions {
   ttlSeconds: number;
   /** Custom payload claims, such as `sub` or `jti`. */
   claims?: Readonly<Record<string, unknown>>;
+  /** Who runs the AES-256-GCM (default: WebCrypto); the service brings Node's synchronous one. */
+  aesGcm?: AesGcm;
 }
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
@@ -73,13 +82,8 @@ export async function createTransitInfo(options: CreateTransitInfoOptions): Prom
     if (RESERVED_CLAIMS.has(name)) throw new TypeError(`claim ${name} is set by the protocol`);
   }
   const payload = { ...claims, iat, exp, scalar: scalarToTransitBase64(scalar) };
-  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(payload)))
-    .setProtectedHeader({ alg: TRANSIT_INFO_ALG, enc: TRANSIT_INFO_ENC, kid, aud: audience, iat, exp })
-    .encrypt(key);
-}
-
-function invalid(why: string): never {
-  throw new PseudoError(ErrorCodes.TRANSIT_INFO_INVALID, `invalid transitInfo: ${why}`);
+  const header = { alg: TRANSIT_INFO_ALG, enc: TRANSIT_INFO_ENC, kid, aud: audience, iat, exp };
+  return sealTransitInfoJwe(header, new TextEncoder().encode(JSON.stringify(payload)), key, options.aesGcm);
 }
 
 /**
@@ -89,13 +93,11 @@ function invalid(why: string): never {
  */
 export function readTransitInfoHeaderUnverified(transitInfo: string): TransitInfoHeader {
   assertString(transitInfo, 'transitInfo');
-  if (transitInfo.split('.').length !== 5) invalid('not a compact JWE');
-  let header: Record<string, unknown>;
-  try {
-    header = decodeProtectedHeader(transitInfo) as Record<string, unknown>;
-  } catch {
-    invalid('unreadable protected header');
-  }
+  return checkedHeader(readTransitInfoJwe(transitInfo).header);
+}
+
+/** The header's fields that the protocol reads, checked for their types (frozen). */
+function checkedHeader(header: Readonly<Record<string, unknown>>): TransitInfoHeader {
   if (typeof header.alg !== 'string' || typeof header.enc !== 'string') invalid('alg and enc are required');
   for (const name of ['kid', 'aud'] as const) {
     if (header[name] !== undefined && typeof header[name] !== 'string') invalid(`${name} must be a string`);
@@ -115,6 +117,8 @@ export interface OpenTransitInfoOptions {
   now?: number;
   /** Allowed clock skew in seconds (default 60). */
   clockSkewSeconds?: number;
+  /** Who runs the AES-256-GCM (default: WebCrypto); the service brings Node's synchronous one. */
+  aesGcm?: AesGcm;
 }
 
 export interface OpenedTransitInfo {
@@ -149,27 +153,16 @@ export async function openTransitInfo(
   assertInteger(skew, 'clockSkewSeconds', 0, 86400);
   const now = options.now ?? nowSeconds();
 
-  const header = readTransitInfoHeaderUnverified(transitInfo);
-  if (header.alg !== TRANSIT_INFO_ALG || header.enc !== TRANSIT_INFO_ENC) {
-    throw new PseudoError(ErrorCodes.TRANSIT_INFO_ALGORITHM, 'transitInfo must use alg dir and enc A256GCM');
-  }
+  assertString(transitInfo, 'transitInfo');
+  const jwe = readTransitInfoJwe(transitInfo);
+  const header = checkedHeader(jwe.header);
+  assertTransitInfoAlgorithms(header);
   if (header.kid === undefined) throw new PseudoError(ErrorCodes.TRANSIT_INFO_UNKNOWN_KID, 'transitInfo has no kid');
   const key = await options.keys(header.kid);
   if (key === undefined) throw new PseudoError(ErrorCodes.TRANSIT_INFO_UNKNOWN_KID, 'transitInfo key is unknown');
   assertKey(key);
 
-  let plaintext: Uint8Array;
-  try {
-    ({ plaintext } = await compactDecrypt(transitInfo, key, {
-      keyManagementAlgorithms: [TRANSIT_INFO_ALG],
-      contentEncryptionAlgorithms: [TRANSIT_INFO_ENC],
-    }));
-  } catch (err) {
-    if (err instanceof joseErrors.JWEDecryptionFailed) {
-      throw new PseudoError(ErrorCodes.TRANSIT_INFO_DECRYPTION_FAILED, 'transitInfo could not be decrypted');
-    }
-    invalid('malformed JWE');
-  }
+  const plaintext = await openTransitInfoJwe(jwe, key, options.aesGcm);
 
   // The header is authenticated from here on.
   if (header.aud !== options.audience) {

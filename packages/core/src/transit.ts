@@ -15,6 +15,7 @@ import type { Point } from './curve.js';
 import type { TransitPolicy } from './domain-document.js';
 import { ErrorCodes, PseudoError } from './errors.js';
 import type { ScalarMultiplier } from './multiplier.js';
+import type { AesGcm } from './transit-info-jwe.js';
 import {
   type OpenTransitInfoOptions,
   type OpenedTransitInfo,
@@ -49,14 +50,16 @@ export interface IssueTransitOptions {
   ttlSeconds: number;
   /** Custom claims (`sub`, `jti`, …). */
   claims?: Readonly<Record<string, unknown>>;
+  /** Who runs the transitInfo's AES-256-GCM (default: WebCrypto). */
+  aesGcm?: AesGcm;
 }
 
 /** Issues a pseudonym in transit: one multiplication and one transitInfo, side by side. */
 export async function issueTransit(options: IssueTransitOptions): Promise<IssuedTransit> {
-  const { multiplier, point, factor, key, kid, audience, scalar, iat, ttlSeconds, claims = {} } = options;
+  const { multiplier, point, factor, key, kid, audience, scalar, iat, ttlSeconds, claims = {}, aesGcm } = options;
   const [moved, transitInfo] = await Promise.all([
     multiplier.multiply(point, factor),
-    createTransitInfo({ key, kid, audience, scalar, iat, ttlSeconds, claims }),
+    createTransitInfo({ key, kid, audience, scalar, iat, ttlSeconds, claims, aesGcm }),
   ]);
   return Object.freeze({ point: moved, transitInfo, iat, exp: iat + ttlSeconds });
 }

@@ -13,7 +13,8 @@
  * Each domain's transit policy applies: with `bindSubject` the caller is written as `sub` in the
  * transitInfo made for the domain, and a transit whose `sub` names someone else is refused (403);
  * with `singleUse` a fresh `jti` is added, and identify and convert accept each transit of the
- * domain once, across instances (single-use.ts).
+ * domain once, across instances (single-use.ts). transitInfo's AES-256-GCM runs on node:crypto,
+ * synchronously (node-aes-gcm.ts).
  */
 import {
   ErrorCodes,
@@ -31,6 +32,7 @@ import {
 import type { ScalarFactor } from './domain-scalars.js';
 import type { Domain, DomainRegistry } from './domains.js';
 import { ServiceError } from './errors.js';
+import { nodeAesGcm } from './node-aes-gcm.js';
 import type { SingleUseTransits } from './single-use.js';
 
 /** A pseudonym in transit (blinded by the caller) with its transitInfo. */
@@ -93,6 +95,7 @@ export class Pseudonymisation {
       iat: this.#seconds(),
       ttlSeconds: domain.ttlSeconds,
       claims: transitPolicyClaims(domain.definition.transitPolicy, caller),
+      aesGcm: nodeAesGcm,
     });
   }
 
@@ -108,6 +111,7 @@ export class Pseudonymisation {
         keys: (kid) => this.#domains.transitKey(domain.key, kid),
         audience: domain.audience,
         now: this.#seconds(),
+        aesGcm: nodeAesGcm,
         ...(bindSubject ? { subject: caller, subjectRule: 'when-bound' } : {}),
       });
     } catch (err) {
