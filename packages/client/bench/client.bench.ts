@@ -2,8 +2,8 @@
  * Client-side CPU per pseudonymize round trip (encode, blind, HTTP + JSON, unblind), for our
  * client and for the official eHealth JS helper, side by side against the same local service.
  * The service runs in a child process, so this process's CPU time is the client's alone. The last
- * lines send the same request with no crypto (a fixed point), by the client's node:http exchange
- * (its default in Node) and by `fetch`: the floors of the transports.
+ * lines send the same request with no crypto (a fixed point), by the client's Node exchange
+ * (HTTP/1.1 on kept-alive sockets, its default in Node) and by `fetch`: the transports' floors.
  *
  *     npm run bench:client            (BENCH_N=200 for more round trips per run)
  */
@@ -65,7 +65,7 @@ try {
   const fixedBody = { crv: 'P-521', ...pointToJson(GENERATOR) };
   const exchange = nodeExchange()!;
   contenders.push([
-    'node:http + JSON alone (no crypto)',
+    'Node exchange + JSON alone (no crypto)',
     async () => {
       const body = JSON.stringify({ id: globalThis.crypto.randomUUID(), ...fixedBody });
       const headers = { 'content-type': 'application/json' };

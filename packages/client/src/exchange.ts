@@ -1,8 +1,8 @@
 /**
  * One HTTP exchange as the transport needs it: send a request, read the whole answer as text,
  * within a time limit and the caller's AbortSignal. Two implementations: over `fetch` (browsers,
- * and any `fetch` the caller passes, such as one with a client certificate) and over `node:http`
- * in Node (node-exchange.ts), which costs a fraction of `fetch`'s CPU per request.
+ * and any `fetch` the caller passes, such as one with a client certificate) and, in Node, HTTP/1.1
+ * on kept-alive sockets (node-exchange.ts), which costs a fraction of `fetch`'s CPU per request.
  */
 
 /** The `fetch` the transport calls (the platform's, one with a client certificate, …). */

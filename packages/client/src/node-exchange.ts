@@ -1,7 +1,9 @@
 /**
- * The exchange over `node:http` / `node:https` with keep-alive connections, the default in Node:
- * Node's `fetch` (undici, web streams) costs several P-521 multiplications of CPU per request,
- * more than the protocol's own cryptography; this costs a fraction of that.
+ * The exchange in Node: HTTP/1.1 (http1.ts) over `node:net` / `node:tls` sockets kept alive
+ * between requests. Node's `fetch` (undici, web streams) costs several P-521 multiplications of
+ * CPU per request, `node:http` (its request and stream machinery) about one; the bare socket a
+ * third of that. One request at a time per connection; idle connections are kept 4 s (less if the
+ * service's `Keep-Alive: timeout` says so) and never keep the process alive.
  *
  * The modules come from `process.getBuiltinModule` at run time, so this file imports nothing from
  * Node: browser bundles carry no `node:` import and the package compiles without Node types (the
@@ -9,7 +11,7 @@
  * to follow, a compressed body (neither is asked for: no `Accept-Encoding` is sent) — the attempt
  * is handed to the platform `fetch`, which does it as before (the protocol's calls have no side
  * effects, so sending one again is safe). TLS is Node's default: the system's and Node's trusted
- * CAs; a client certificate or another CA goes through the `fetch` option.
+ * CAs, the host name checked; a client certificate or another CA goes through the `fetch` option.
  */
 import {
   type Exchange,
@@ -18,32 +20,26 @@ import {
   ExchangeTimeout,
   fetchExchange,
 } from './exchange.js';
+import { type WireResponse, ResponseReader, requestBytes } from './http1.js';
 
-interface NodeIncomingMessage {
-  readonly statusCode?: number;
-  readonly statusMessage?: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  on(event: 'data', listener: (chunk: Uint8Array) => void): this;
-  on(event: 'end', listener: () => void): this;
-  on(event: 'error', listener: (err: Error) => void): this;
-  resume(): this;
+interface NodeSocket {
+  write(data: Uint8Array): boolean;
+  destroy(): void;
+  ref(): void;
+  unref(): void;
+  setNoDelay(noDelay: boolean): void;
+  on(event: 'data', listener: (chunk: Uint8Array) => void): void;
+  on(event: 'error', listener: (err: Error) => void): void;
+  on(event: 'close', listener: () => void): void;
+  removeListener(event: 'data' | 'error' | 'close', listener: (...args: never[]) => void): void;
 }
 
-interface NodeClientRequest {
-  /** True when the request went out on a kept-alive connection used before. */
-  readonly reusedSocket: boolean;
-  on(event: 'error', listener: (err: Error) => void): this;
-  end(body?: Uint8Array): this;
-  destroy(err?: Error): this;
+interface NodeNet {
+  connect(options: { host: string; port: number }): NodeSocket;
 }
 
-interface NodeHttpModule {
-  Agent: new (options: { keepAlive: boolean; scheduling: 'lifo' | 'fifo' }) => object;
-  request(
-    url: URL,
-    options: { method: string; headers: Record<string, string>; agent: object },
-    onResponse: (response: NodeIncomingMessage) => void,
-  ): NodeClientRequest;
+interface NodeTls {
+  connect(options: { host: string; port: number; ALPNProtocols: string[] }): NodeSocket;
 }
 
 interface NodeProcess {
@@ -52,136 +48,175 @@ interface NodeProcess {
 
 /** Statuses `fetch` follows (with a `Location`). */
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-/** Errors of a kept-alive connection that the service closed just as it was reused. */
-const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE']);
-
-const encoder = new TextEncoder();
+const IDLE_MS = 4000;
 const decoder = new TextDecoder(); // UTF-8, replacing invalid bytes and dropping a BOM, as fetch's text()
+const encoder = new TextEncoder();
 
-interface Stack {
-  readonly http: NodeHttpModule;
-  readonly https: NodeHttpModule;
-  readonly httpAgent: object;
-  readonly httpsAgent: object;
-  readonly viaFetch: Exchange;
-}
+/** Idle connections per origin, the most recently used last. */
+class Connections {
+  readonly #net: NodeNet;
+  readonly #tls: NodeTls;
+  readonly #idle = new Map<string, { socket: NodeSocket; release(): void }[]>();
 
-let stack: Stack | undefined;
-
-function header(response: NodeIncomingMessage, name: string): string | undefined {
-  const value = response.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
+  constructor(net: NodeNet, tls: NodeTls) {
+    this.#net = net;
+    this.#tls = tls;
   }
-  return out;
+
+  /** An idle connection to the origin (reused) or a new one. */
+  take(url: URL, origin: string): { socket: NodeSocket; reused: boolean } {
+    const idle = this.#idle.get(origin)?.pop();
+    if (idle !== undefined) {
+      idle.release();
+      idle.socket.ref();
+      return { socket: idle.socket, reused: true };
+    }
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const https = url.protocol === 'https:';
+    const port = url.port === '' ? (https ? 443 : 80) : Number(url.port);
+    const socket = https
+      ? this.#tls.connect({ host, port, ALPNProtocols: ['http/1.1'] })
+      : this.#net.connect({ host, port });
+    socket.setNoDelay(true);
+    return { socket, reused: false };
+  }
+
+  /** Keeps a connection for the next request, until it idles out, closes or says anything. */
+  give(origin: string, socket: NodeSocket, idleMs: number): void {
+    const list = this.#idle.get(origin) ?? [];
+    this.#idle.set(origin, list);
+    const drop = (): void => {
+      const at = list.indexOf(entry);
+      if (at >= 0) list.splice(at, 1);
+      entry.release();
+      socket.destroy();
+    };
+    const timer = setTimeout(drop, idleMs);
+    const entry = {
+      socket,
+      release: (): void => {
+        clearTimeout(timer);
+        socket.removeListener('data', drop);
+        socket.removeListener('error', drop);
+        socket.removeListener('close', drop);
+      },
+    };
+    socket.on('data', drop); // unasked-for bytes: the connection is out of step
+    socket.on('error', drop);
+    socket.on('close', drop);
+    socket.unref();
+    list.push(entry);
+  }
+}
+
+/** How long the service lets a connection idle (`Keep-Alive: timeout=n`), with a margin. */
+function idleMs(response: WireResponse): number {
+  const hint = /(?:^|,)\s*timeout=(\d+)/i.exec(response.headers.get('keep-alive') ?? '');
+  return hint === null ? IDLE_MS : Math.min(IDLE_MS, Number(hint[1]) * 1000 - 1000);
 }
 
 /** Why an attempt ended without a response: timed out, aborted, or another error. */
 type Ending = { readonly kind: 'timeout' | 'abort' | 'error'; readonly cause: unknown };
+type Sent = { response: WireResponse } | { ending: Ending; stale: boolean };
 
-/** One request on one connection; a stale kept-alive connection is told apart (`stale`). */
+/** One request on one connection; a kept-alive connection that fails before answering is `stale`. */
 function sendOnce(
-  s: Stack,
+  connections: Connections,
   request: ExchangeRequest,
   signal: AbortSignal | undefined,
   deadline: number,
-): Promise<{ response: ExchangeResponse | 'delegate' } | { ending: Ending; stale: boolean }> {
+): Promise<Sent> {
   return new Promise((resolve) => {
     const url = new URL(request.url);
-    const https = url.protocol === 'https:';
+    const origin = `${url.protocol}//${url.host}`;
     const body = request.body === undefined ? undefined : encoder.encode(request.body);
-    const headers = { ...request.headers, ...(body === undefined ? {} : { 'content-length': String(body.length) }) };
-    let answered = false;
+    const bytes = requestBytes(request.method, url, request.headers, body); // throws on a bad header
+    const { socket, reused } = connections.take(url, origin);
+    const reader = new ResponseReader();
     let settled = false;
-    const finish = (outcome: Parameters<typeof resolve>[0]): void => {
-      if (settled) return;
+    const settle = (sent: Sent): void => {
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      resolve(outcome);
+      socket.removeListener('data', onData);
+      socket.removeListener('error', onError);
+      socket.removeListener('close', onClose);
+      resolve(sent);
     };
     const end = (kind: Ending['kind'], cause: unknown): void => {
-      const code = (cause as { code?: unknown } | null)?.code;
-      const stale = kind === 'error' && !answered && req.reusedSocket && STALE_CONNECTION.has(code as string);
-      finish({ ending: { kind, cause }, stale });
-      req.destroy();
+      if (settled) return;
+      settle({ ending: { kind, cause }, stale: kind === 'error' && reused && !reader.started });
+      socket.destroy();
+    };
+    const answered = (response: WireResponse): void => {
+      settle({ response });
+      if (response.reusable) connections.give(origin, socket, idleMs(response));
+      else socket.destroy();
+    };
+    const onData = (chunk: Uint8Array): void => {
+      try {
+        const response = reader.feed(chunk);
+        if (response !== undefined) answered(response);
+      } catch (err) {
+        end('error', err);
+      }
+    };
+    const onError = (err: Error): void => end('error', err);
+    const onClose = (): void => {
+      if (settled) return;
+      try {
+        answered(reader.end());
+      } catch (err) {
+        end('error', err);
+      }
     };
     const onAbort = (): void => end('abort', signal?.reason);
-    // May throw (a header the caller gave that HTTP does not allow): the promise then rejects.
-    const req = (https ? s.https : s.http).request(
-      url,
-      { method: request.method, headers, agent: https ? s.httpsAgent : s.httpAgent },
-      (response) => {
-        answered = true;
-        const status = response.statusCode ?? 0;
-        const encoding = header(response, 'content-encoding');
-        const redirect = REDIRECTS.has(status) && header(response, 'location') !== undefined;
-        if (redirect || (encoding !== undefined && encoding !== 'identity')) {
-          response.resume();
-          finish({ response: 'delegate' });
-          return;
-        }
-        const chunks: Uint8Array[] = [];
-        response.on('data', (chunk) => chunks.push(chunk));
-        response.on('error', (err) => end('error', err));
-        response.on('end', () =>
-          finish({
-            response: {
-              status,
-              statusText: response.statusMessage ?? '',
-              retryAfter: header(response, 'retry-after') ?? null,
-              text: decoder.decode(concat(chunks)),
-            },
-          }),
-        );
-      },
-    );
-    req.on('error', (err) => end('error', err));
     const timer = setTimeout(() => end('timeout', undefined), Math.max(0, deadline - Date.now()));
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('close', onClose);
     signal?.addEventListener('abort', onAbort, { once: true });
-    req.end(body);
+    socket.write(bytes);
   });
 }
 
-/** The exchange over node:http(s); undefined outside Node (no `process.getBuiltinModule`). */
+/** What the transport reads of a response, or undefined where `fetch` must take over. */
+function read(response: WireResponse): ExchangeResponse | undefined {
+  const encoding = response.headers.get('content-encoding');
+  const redirect = REDIRECTS.has(response.status) && response.headers.has('location');
+  if (redirect || (encoding !== undefined && encoding.toLowerCase() !== 'identity')) return undefined;
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    retryAfter: response.headers.get('retry-after') ?? null,
+    text: decoder.decode(response.body),
+  };
+}
+
+let exchange: Exchange | undefined;
+
+/** The exchange over node:net/tls; undefined outside Node (no `process.getBuiltinModule`). */
 export function nodeExchange(): Exchange | undefined {
-  if (stack === undefined) {
-    const load = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule;
-    if (typeof load !== 'function') return undefined;
-    const http = load('node:http') as NodeHttpModule | undefined;
-    const https = load('node:https') as NodeHttpModule | undefined;
-    if (http === undefined || https === undefined) return undefined;
-    // lifo: the connections kept are the busy ones; the others idle out at the service.
-    const agentOptions = { keepAlive: true, scheduling: 'lifo' } as const;
-    stack = {
-      http,
-      https,
-      httpAgent: new http.Agent(agentOptions),
-      httpsAgent: new https.Agent(agentOptions),
-      viaFetch: fetchExchange((input, init) => globalThis.fetch(input, init)),
-    };
-  }
-  const s = stack;
-  return async (request, signal, timeoutMs) => {
+  if (exchange !== undefined) return exchange;
+  const load = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule;
+  if (typeof load !== 'function') return undefined;
+  const net = load('node:net') as NodeNet | undefined;
+  const tls = load('node:tls') as NodeTls | undefined;
+  if (net === undefined || tls === undefined) return undefined;
+  const connections = new Connections(net, tls);
+  const viaFetch = fetchExchange((input, init) => globalThis.fetch(input, init));
+  exchange = async (request, signal, timeoutMs) => {
     if (signal?.aborted) throw signal.reason;
     const deadline = Date.now() + timeoutMs;
-    let sent = await sendOnce(s, request, signal, deadline);
+    let sent = await sendOnce(connections, request, signal, deadline);
     // A kept-alive connection closed by the service as it was reused: once more on a new one.
-    if ('ending' in sent && sent.stale) sent = await sendOnce(s, request, signal, deadline);
+    if ('ending' in sent && sent.stale) sent = await sendOnce(connections, request, signal, deadline);
     if ('response' in sent) {
-      if (sent.response !== 'delegate') return sent.response;
-      return s.viaFetch(request, signal, Math.max(1, deadline - Date.now()));
+      return read(sent.response) ?? viaFetch(request, signal, Math.max(1, deadline - Date.now()));
     }
     const { kind, cause } = sent.ending;
     if (kind === 'timeout') throw new ExchangeTimeout(timeoutMs);
     throw cause;
   };
+  return exchange;
 }

@@ -30,7 +30,7 @@ export interface ClientOptions {
   token?: TokenProvider;
   /**
    * The `fetch` to use: for example one that presents a client certificate. Default: in Node,
-   * `node:http`/`node:https` with keep-alive connections (a fraction of `fetch`'s CPU); elsewhere
+   * HTTP/1.1 on kept-alive `node:net`/`node:tls` sockets (a fraction of `fetch`'s CPU); elsewhere
    * the platform's `fetch`.
    */
   fetch?: FetchFunction;

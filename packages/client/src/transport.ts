@@ -1,5 +1,5 @@
 /**
- * HTTP to the service: JSON in and out over an {@link Exchange} (node:http in Node, `fetch`
+ * HTTP to the service: JSON in and out over an {@link Exchange} (sockets in Node, `fetch`
  * elsewhere or when the caller gives one), with authentication, per-attempt timeouts, the
  * caller's AbortSignal, failover across base URLs and retries with jittered exponential backoff
  * on network errors, timeouts, 5xx and 429 (whose `Retry-After` is honoured, per base URL).

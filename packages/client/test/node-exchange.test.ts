@@ -1,8 +1,9 @@
 /**
- * The node:http exchange (Node's default) against the fetch exchange: the same request on the wire
- * and the same reading of every kind of answer; what it hands to fetch (redirects, compressed
- * bodies); a kept-alive connection closed by the service; bodies cut short or too slow; HTTPS
- * with the platform's trust (an untrusted certificate is refused; a trusted one works).
+ * Node's exchange (HTTP/1.1 on kept-alive node:net/tls sockets) against the fetch exchange: the
+ * same request on the wire and the same reading of every kind of answer; what it hands to fetch
+ * (redirects, compressed bodies); kept-alive connections closed by the service, closed after
+ * `Connection: close`, dropped after unasked-for bytes; bodies cut short or too slow; headers
+ * that would inject; HTTPS with the platform's trust (untrusted refused; trusted works).
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -67,7 +68,7 @@ const post = (url: string, body = '{"a":"é"}'): ExchangeRequest => ({
   body,
 });
 
-test('node:http sends what fetch sends and reads every answer as fetch reads it', async () => {
+test('the Node exchange sends what fetch sends and reads every answer as fetch reads it', async () => {
   const seen: string[] = [];
   const answers: Record<string, (res: ServerResponse) => void> = {
     '/json': (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"x":"ü"}'),
@@ -103,7 +104,7 @@ test('node:http sends what fetch sends and reads every answer as fetch reads it'
   }
 });
 
-test('in Node the client goes over node:http by default, on one kept-alive connection', async () => {
+test('in Node the client goes over the Node exchange by default, on one kept-alive connection', async () => {
   const ports = new Set<number>();
   const agents = new Set<string | undefined>();
   const proxy = await startProxy(service.baseUrl, async (req, _body, res, forward) => {
@@ -159,8 +160,46 @@ test('a kept-alive connection the service closed is replaced at once; a fresh on
     refuseAll = true;
     const before = perSocket.size;
     // Once on the kept-alive connection, once on a new one, which fails too: no more.
-    await assert.rejects(viaNode(post(server.url), undefined, 5000), { code: 'ECONNRESET' });
+    const requests = [...perSocket.values()].reduce((a, b) => a + b, 0);
+    await assert.rejects(viaNode(post(server.url), undefined, 5000), (err) => !(err instanceof ExchangeTimeout));
     assert.equal(perSocket.size, before + 1);
+    assert.equal(
+      [...perSocket.values()].reduce((a, b) => a + b, 0),
+      requests + 2,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+test('a connection is closed after Connection: close, and dropped when it sends unasked-for bytes', async () => {
+  const sockets = new Set<unknown>();
+  const server = await listen(createServer(), (req, _body, res) => {
+    sockets.add(req.socket);
+    if (req.url === '/close') return void res.writeHead(200, { connection: 'close' }).end('{}');
+    res.writeHead(200, { 'content-length': '2' }).end('{}');
+    if (req.url === '/noise') setTimeout(() => req.socket.write('HTTP/1.1 200 OK\r\n'), 20);
+  });
+  try {
+    for (const path of ['/close', '/close', '/noise']) await viaNode(post(server.url + path), undefined, 5000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal((await viaNode(post(`${server.url}/ok`), undefined, 5000)).text, '{}');
+    assert.equal(sockets.size, 4);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a header that would write another header is refused before anything is sent', async () => {
+  let seen = 0;
+  const server = await listen(createServer(), (_req, _body, res) => {
+    seen++;
+    res.writeHead(200).end('{}');
+  });
+  try {
+    const client = createClient({ baseUrls: server.url, headers: { 'x-a': 'v\r\nx-b: w' }, retries: 0 });
+    await assert.rejects(client.getDomain(DOMAIN), { code: ClientErrorCodes.NETWORK });
+    assert.equal(seen, 0);
   } finally {
     await server.close();
   }
