@@ -185,6 +185,22 @@ function asciiBytes(text: string): Uint8Array {
 }
 
 /**
+ * Random IVs drawn 256 at a time: one call to the random source costs as much as the whole
+ * AES-GCM of a transitInfo on node:crypto. Each byte is handed out once; IVs are public anyway.
+ */
+const ivPool = { bytes: new Uint8Array(TRANSIT_INFO_IV_BYTES * 256), next: TRANSIT_INFO_IV_BYTES * 256 };
+
+function freshIv(): Uint8Array {
+  if (ivPool.next === ivPool.bytes.length) {
+    globalThis.crypto.getRandomValues(ivPool.bytes);
+    ivPool.next = 0;
+  }
+  const iv = ivPool.bytes.slice(ivPool.next, ivPool.next + TRANSIT_INFO_IV_BYTES);
+  ivPool.next += TRANSIT_INFO_IV_BYTES;
+  return iv;
+}
+
+/**
  * Seals `plaintext` under `header` (alg `dir`, enc `A256GCM`, no `zip`, no `crit`) with a fresh
  * random IV: the compact JWE.
  */
@@ -194,8 +210,7 @@ export function sealTransitInfoJwe(
   key: Uint8Array,
   aesGcm: AesGcm = webCryptoAesGcm,
 ): Promise<string> {
-  const iv = globalThis.crypto.getRandomValues(new Uint8Array(TRANSIT_INFO_IV_BYTES));
-  return sealTransitInfoJweWithIv(header, plaintext, key, aesGcm, iv);
+  return sealTransitInfoJweWithIv(header, plaintext, key, aesGcm, freshIv());
 }
 
 /**

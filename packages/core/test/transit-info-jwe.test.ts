@@ -120,14 +120,16 @@ describe('transitInfo JWE: known answers', () => {
     assert.equal(((await open(byJose)) as { scalar: bigint }).scalar, 123456789n);
   });
 
-  it('draws a fresh IV for every seal', async () => {
+  it('draws a fresh IV for every seal, across refills of the random pool (256 IVs each)', async () => {
     const ivs = new Set<string>();
-    for (let i = 0; i < 20; i++) {
+    const seals = 600;
+    for (let i = 0; i < seals; i++) {
       ivs.add(
         (await createTransitInfo({ key, kid: 'k1', audience, scalar: 1n, ttlSeconds: 60, iat: now })).split('.')[2]!,
       );
     }
-    assert.equal(ivs.size, 20);
+    assert.equal(ivs.size, seals);
+    for (const iv of ivs) assert.equal(Buffer.from(iv, 'base64url').length, 12);
   });
 
   it('the hand-made JWE of these tests opens (so each refusal below is its check alone)', async () => {
