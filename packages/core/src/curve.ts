@@ -34,9 +34,9 @@ export interface Point {
   readonly y: bigint;
 }
 
-/** x³ + a·x + b mod p: the right-hand side of the curve equation. */
+/** x³ + a·x + b mod p: the right-hand side of the curve equation (Mersenne reductions, no division). */
 export function curveRhs(x: bigint): bigint {
-  return mod(x * x * x + A * x + B, P);
+  return reduceModP(reduceModP(reduceModP(x * x) * x) + reduceModP(A * x) + B);
 }
 
 /** True when `v` is a square mod p (0 included), by Euler's criterion. */
@@ -72,7 +72,7 @@ export function pointFromAffine(x: bigint, y: bigint): Point {
   assertBigint(y, 'y');
   if (x < 0n || x >= P) invalid('x is out of range');
   if (y < 0n || y >= P) invalid('y is out of range');
-  if ((y * y) % P !== curveRhs(x)) invalid('not on the curve');
+  if (reduceModP(y * y) !== curveRhs(x)) invalid('not on the curve');
   return Object.freeze({ x, y });
 }
 

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { mod } from '@noble/curves/abstract/modular.js';
 import { p521 } from '@noble/curves/nist.js';
+import { curveRhs } from '../src/curve.js';
 import { P521Point, P521_FIELD, reduceModP } from '../src/p521-field.js';
 
 const P = p521.Point.CURVE().p;
@@ -47,6 +48,13 @@ describe('P-521 field with the Mersenne reduction', () => {
         assert.equal(P521_FIELD.sub(a, b), mod(a - b, P));
       }),
     );
+  });
+
+  it('the curve equation by Mersenne reductions equals x³ + a·x + b mod p, for any x', () => {
+    const { a, b } = p521.Point.CURVE();
+    const rhs = (x: bigint): bigint => mod(x * x * x + a * x + b, P);
+    for (const x of [0n, 1n, P - 1n, P, -1n, -P, 1n << 600n]) assert.equal(curveRhs(x), rhs(x), `edge ${x}`);
+    fc.assert(fc.property(fc.bigInt({ min: -(1n << 700n), max: 1n << 700n }), (x) => curveRhs(x) === rhs(x)));
   });
 
   it('keeps noble field operations it does not replace (inversion, square roots)', () => {
