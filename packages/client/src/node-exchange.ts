@@ -52,62 +52,9 @@ const IDLE_MS = 4000;
 const decoder = new TextDecoder(); // UTF-8, replacing invalid bytes and dropping a BOM, as fetch's text()
 const encoder = new TextEncoder();
 
-/** Idle connections per origin, the most recently used last. */
-class Connections {
-  readonly #net: NodeNet;
-  readonly #tls: NodeTls;
-  readonly #idle = new Map<string, { socket: NodeSocket; release(): void }[]>();
-
-  constructor(net: NodeNet, tls: NodeTls) {
-    this.#net = net;
-    this.#tls = tls;
-  }
-
-  /** An idle connection to the origin (reused) or a new one. */
-  take(url: URL, origin: string): { socket: NodeSocket; reused: boolean } {
-    const idle = this.#idle.get(origin)?.pop();
-    if (idle !== undefined) {
-      idle.release();
-      idle.socket.ref();
-      return { socket: idle.socket, reused: true };
-    }
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const https = url.protocol === 'https:';
-    const port = url.port === '' ? (https ? 443 : 80) : Number(url.port);
-    const socket = https
-      ? this.#tls.connect({ host, port, ALPNProtocols: ['http/1.1'] })
-      : this.#net.connect({ host, port });
-    socket.setNoDelay(true);
-    return { socket, reused: false };
-  }
-
-  /** Keeps a connection for the next request, until it idles out, closes or says anything. */
-  give(origin: string, socket: NodeSocket, idleMs: number): void {
-    const list = this.#idle.get(origin) ?? [];
-    this.#idle.set(origin, list);
-    const drop = (): void => {
-      const at = list.indexOf(entry);
-      if (at >= 0) list.splice(at, 1);
-      entry.release();
-      socket.destroy();
-    };
-    const timer = setTimeout(drop, idleMs);
-    const entry = {
-      socket,
-      release: (): void => {
-        clearTimeout(timer);
-        socket.removeListener('data', drop);
-        socket.removeListener('error', drop);
-        socket.removeListener('close', drop);
-      },
-    };
-    socket.on('data', drop); // unasked-for bytes: the connection is out of step
-    socket.on('error', drop);
-    socket.on('close', drop);
-    socket.unref();
-    list.push(entry);
-  }
-}
+/** Why an attempt ended without a response: timed out, aborted, or another error. */
+type Ending = { readonly kind: 'timeout' | 'abort' | 'error'; readonly cause: unknown };
+type Sent = { response: WireResponse } | { ending: Ending; stale: boolean };
 
 /** How long the service lets a connection idle (`Keep-Alive: timeout=n`), with a margin. */
 function idleMs(response: WireResponse): number {
@@ -115,69 +62,171 @@ function idleMs(response: WireResponse): number {
   return hint === null ? IDLE_MS : Math.min(IDLE_MS, Number(hint[1]) * 1000 - 1000);
 }
 
-/** Why an attempt ended without a response: timed out, aborted, or another error. */
-type Ending = { readonly kind: 'timeout' | 'abort' | 'error'; readonly cause: unknown };
-type Sent = { response: WireResponse } | { ending: Ending; stale: boolean };
+/**
+ * One connection: one request at a time, then idle in its pool until it idles out, closes or
+ * says anything unasked. Its listeners are set once, for all its requests.
+ */
+class Connection {
+  readonly origin: string;
+  readonly #socket: NodeSocket;
+  readonly #pool: Connections;
+  #uses = 0;
+  #dead = false;
+  // While a request is out:
+  #reader: ResponseReader | undefined;
+  #reused = false;
+  #settle: ((sent: Sent) => void) | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #signal: AbortSignal | undefined;
+  // While idle:
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onAbort = (): void => this.#fail('abort', this.#signal?.reason);
+  readonly #onTimeout = (): void => this.#fail('timeout', undefined);
+  readonly #onIdleTimeout = (): void => this.#destroy();
 
-/** One request on one connection; a kept-alive connection that fails before answering is `stale`. */
+  constructor(origin: string, socket: NodeSocket, pool: Connections) {
+    this.origin = origin;
+    this.#socket = socket;
+    this.#pool = pool;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.#data(chunk));
+    socket.on('error', (err) => this.#fail('error', err));
+    socket.on('close', () => this.#closed());
+  }
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  send(bytes: Uint8Array, signal: AbortSignal | undefined, deadline: number): Promise<Sent> {
+    clearTimeout(this.#idleTimer);
+    this.#socket.ref();
+    this.#reused = this.#uses++ > 0;
+    this.#reader = new ResponseReader();
+    return new Promise((resolve) => {
+      this.#settle = resolve;
+      this.#timer = setTimeout(this.#onTimeout, Math.max(0, deadline - Date.now()));
+      this.#signal = signal;
+      signal?.addEventListener('abort', this.#onAbort, { once: true });
+      this.#socket.write(bytes);
+    });
+  }
+
+  /** Waits in the pool for the next request. */
+  idle(ms: number): void {
+    this.#socket.unref();
+    this.#idleTimer = setTimeout(this.#onIdleTimeout, ms);
+  }
+
+  #data(chunk: Uint8Array): void {
+    const reader = this.#reader;
+    if (reader === undefined) return this.#destroy(); // unasked-for bytes: out of step
+    let response: WireResponse | undefined;
+    try {
+      response = reader.feed(chunk);
+    } catch (err) {
+      return this.#fail('error', err);
+    }
+    if (response !== undefined) this.#answered(response);
+  }
+
+  #closed(): void {
+    const reader = this.#reader;
+    this.#dead = true;
+    this.#pool.forget(this);
+    if (reader === undefined) return;
+    let response: WireResponse;
+    try {
+      response = reader.end();
+    } catch (err) {
+      return this.#fail('error', err);
+    }
+    this.#answered(response);
+  }
+
+  #answered(response: WireResponse): void {
+    this.#finish({ response });
+    if (response.reusable) this.#pool.keep(this, idleMs(response));
+    else this.#destroy();
+  }
+
+  #fail(kind: Ending['kind'], cause: unknown): void {
+    const reader = this.#reader;
+    if (reader !== undefined) {
+      // Nothing came back on a connection used before: the service closed it as it was reused.
+      this.#finish({ ending: { kind, cause }, stale: kind === 'error' && this.#reused && !reader.started });
+    }
+    this.#destroy();
+  }
+
+  #finish(sent: Sent): void {
+    const settle = this.#settle!;
+    clearTimeout(this.#timer);
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#reader = undefined;
+    this.#settle = undefined;
+    this.#signal = undefined;
+    settle(sent);
+  }
+
+  #destroy(): void {
+    clearTimeout(this.#idleTimer);
+    this.#dead = true;
+    this.#pool.forget(this);
+    this.#socket.destroy();
+  }
+}
+
+/** The connections, and the idle ones per origin (the most recently used last). */
+class Connections {
+  readonly #net: NodeNet;
+  readonly #tls: NodeTls;
+  readonly #idle = new Map<string, Connection[]>();
+
+  constructor(net: NodeNet, tls: NodeTls) {
+    this.#net = net;
+    this.#tls = tls;
+  }
+
+  /** An idle connection to the origin, or a new one. */
+  take(url: URL, origin: string): Connection {
+    const idle = this.#idle.get(origin);
+    for (let c = idle?.pop(); c !== undefined; c = idle?.pop()) if (!c.dead) return c;
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const https = url.protocol === 'https:';
+    const port = url.port === '' ? (https ? 443 : 80) : Number(url.port);
+    const socket = https
+      ? this.#tls.connect({ host, port, ALPNProtocols: ['http/1.1'] })
+      : this.#net.connect({ host, port });
+    return new Connection(origin, socket, this);
+  }
+
+  keep(connection: Connection, idleMs: number): void {
+    const list = this.#idle.get(connection.origin) ?? [];
+    this.#idle.set(connection.origin, list);
+    list.push(connection);
+    connection.idle(idleMs);
+  }
+
+  forget(connection: Connection): void {
+    const list = this.#idle.get(connection.origin);
+    const at = list?.indexOf(connection) ?? -1;
+    if (at >= 0) list!.splice(at, 1);
+  }
+}
+
+/** One request: on an idle connection or a new one; a request header that is not allowed throws. */
 function sendOnce(
   connections: Connections,
   request: ExchangeRequest,
   signal: AbortSignal | undefined,
   deadline: number,
 ): Promise<Sent> {
-  return new Promise((resolve) => {
-    const url = new URL(request.url);
-    const origin = `${url.protocol}//${url.host}`;
-    const body = request.body === undefined ? undefined : encoder.encode(request.body);
-    const bytes = requestBytes(request.method, url, request.headers, body); // throws on a bad header
-    const { socket, reused } = connections.take(url, origin);
-    const reader = new ResponseReader();
-    let settled = false;
-    const settle = (sent: Sent): void => {
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.removeListener('data', onData);
-      socket.removeListener('error', onError);
-      socket.removeListener('close', onClose);
-      resolve(sent);
-    };
-    const end = (kind: Ending['kind'], cause: unknown): void => {
-      if (settled) return;
-      settle({ ending: { kind, cause }, stale: kind === 'error' && reused && !reader.started });
-      socket.destroy();
-    };
-    const answered = (response: WireResponse): void => {
-      settle({ response });
-      if (response.reusable) connections.give(origin, socket, idleMs(response));
-      else socket.destroy();
-    };
-    const onData = (chunk: Uint8Array): void => {
-      try {
-        const response = reader.feed(chunk);
-        if (response !== undefined) answered(response);
-      } catch (err) {
-        end('error', err);
-      }
-    };
-    const onError = (err: Error): void => end('error', err);
-    const onClose = (): void => {
-      if (settled) return;
-      try {
-        answered(reader.end());
-      } catch (err) {
-        end('error', err);
-      }
-    };
-    const onAbort = (): void => end('abort', signal?.reason);
-    const timer = setTimeout(() => end('timeout', undefined), Math.max(0, deadline - Date.now()));
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    socket.write(bytes);
-  });
+  const url = new URL(request.url);
+  const origin = `${url.protocol}//${url.host}`;
+  const body = request.body === undefined ? undefined : encoder.encode(request.body);
+  const bytes = requestBytes(request.method, url, request.headers, body);
+  return connections.take(url, origin).send(bytes, signal, deadline);
 }
 
 /** What the transport reads of a response, or undefined where `fetch` must take over. */

@@ -190,6 +190,24 @@ test('a connection is closed after Connection: close, and dropped when it sends 
   }
 });
 
+test('an idle connection the service closed is forgotten: the next request opens a new one at once', async () => {
+  const sockets = new Set<unknown>();
+  const httpServer = createServer();
+  httpServer.keepAliveTimeout = 50;
+  const server = await listen(httpServer, (req, _body, res) => {
+    sockets.add(req.socket);
+    res.writeHead(200, { 'content-length': '2' }).end('{}');
+  });
+  try {
+    await viaNode(post(server.url), undefined, 5000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await viaNode(post(server.url), undefined, 5000);
+    assert.equal(sockets.size, 2);
+  } finally {
+    await server.close();
+  }
+});
+
 test('a header that would write another header is refused before anything is sent', async () => {
   let seen = 0;
   const server = await listen(createServer(), (_req, _body, res) => {
