@@ -20,7 +20,11 @@ export const ErrorCodes = {
   INVALID_VALUE: 'ERR_PSEUDO_INVALID_VALUE',
   /** A scalar is malformed or outside [1, n-1]. */
   INVALID_SCALAR: 'ERR_PSEUDO_INVALID_SCALAR',
-  /** A transitInfo is not a well-formed compact JWE with the required header and payload. */
+  /**
+   * A transitInfo is not a well-formed compact JWE (canonical Base64url, a JSON object header
+   * without zip or crit, an empty encrypted key, a 12-byte IV, a 16-byte tag) with the required
+   * header and payload.
+   */
   TRANSIT_INFO_INVALID: 'ERR_PSEUDO_TRANSIT_INFO_INVALID',
   /** A transitInfo uses an algorithm other than `dir` / `A256GCM`. */
   TRANSIT_INFO_ALGORITHM: 'ERR_PSEUDO_TRANSIT_INFO_ALGORITHM',
