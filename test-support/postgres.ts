@@ -94,6 +94,13 @@ export interface PostgresCluster {
 /** Sends `signal` to the server of `dataDir` (postmaster.pid) and to every process it started. */
 function signalServer(dataDir: string, signal: NodeJS.Signals): void {
   const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  // Stopped first, the postmaster starts no backend while its children are listed; thawed last.
+  if (signal === 'SIGSTOP') process.kill(postmaster, signal);
+  signalChildren(postmaster, signal);
+  if (signal !== 'SIGSTOP') process.kill(postmaster, signal);
+}
+
+function signalChildren(postmaster: number, signal: NodeJS.Signals): void {
   const children = readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .filter((pid) => {
@@ -106,7 +113,13 @@ function signalServer(dataDir: string, signal: NodeJS.Signals): void {
       }
     })
     .map(Number);
-  for (const pid of [postmaster, ...children]) process.kill(pid, signal);
+  for (const pid of signal === 'SIGSTOP' ? children : children.reverse()) {
+    try {
+      process.kill(pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // a backend that just exited
+    }
+  }
 }
 
 /** Starts a new cluster. Throws when PostgreSQL is missing (check {@link postgresMissing} first). */

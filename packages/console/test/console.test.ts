@@ -17,6 +17,7 @@ import { blind, encodeValue, pointToJson } from '@blindpseudo/core';
 import { type TestService, startTestService } from '@blindpseudo/server/testing';
 import type { Page } from 'playwright-core';
 import { type Browser, assertAccessible, chromiumSkip, launch, screenshot } from './browser.js';
+import { eventually } from '../../../test-support/eventually.ts';
 
 const DOMAIN = 'console_v1';
 const GP = 'gp-console';
@@ -185,7 +186,10 @@ describe('operator console in Chromium', { skip: chromiumSkip(), timeout: 300_00
     await page.getByLabel('Outcome').selectOption('failure');
     await page.getByRole('button', { name: 'Search' }).click();
     await table.getByRole('cell', { name: 'missingPermission' }).first().waitFor();
-    assert.equal(await table.getByRole('cell', { name: 'success', exact: true }).count(), 0);
+    // The earlier results stay on screen until the new ones come: wait for the filtered table.
+    const successes = table.getByRole('cell', { name: 'success', exact: true });
+    await eventually(10, async () => (await successes.count()) === 0).catch(() => undefined);
+    assert.equal(await successes.count(), 0, 'only failures once filtered by outcome');
     await page.getByRole('button', { name: 'Verify the audit chain' }).click();
     await page.getByText(/The chain is intact: \d+ records\./).waitFor();
     await screenshot(browser, page, '4-audit');
