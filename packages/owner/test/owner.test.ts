@@ -9,7 +9,15 @@ import {
   openFieldText,
   sealField,
 } from '@blindpseudo/client';
-import { ErrorCodes, type ScalarMultiplier, createTransitInfo, nobleMultiplier, randomScalar } from '@blindpseudo/core';
+import {
+  type AesGcm,
+  ErrorCodes,
+  type ScalarMultiplier,
+  createTransitInfo,
+  nobleMultiplier,
+  randomScalar,
+} from '@blindpseudo/core';
+import { nodeAesGcm } from '@blindpseudo/server';
 import { OwnerErrorCodes, PseudonymAtRest } from '../src/index.js';
 import { OWNER_JKU, type TestKeyPair, makeKeyPair, ownerFor, publicJwks, startService } from './fixtures.js';
 
@@ -80,6 +88,28 @@ test('the multiplier option does every owner multiplication, with the same resul
   assert.equal(calls, 2, 'making a transit is one multiplication');
   assert.equal(await client.identifyText(DOMAIN, back), '85073003328');
   await assert.rejects(ownerFor(client, pair, { multiplier: {} as ScalarMultiplier }), TypeError);
+});
+
+test('the aesGcm option makes and opens every transitInfo of the owner (node:crypto here); a bad one is refused', async () => {
+  const { client } = counting();
+  const calls = { seal: 0, open: 0 };
+  const aesGcm: AesGcm = {
+    name: 'counting-node',
+    seal: (...args) => (calls.seal++, nodeAesGcm.seal(...args)),
+    open: (...args) => (calls.open++, nodeAesGcm.open(...args)),
+  };
+  const plain = await ownerFor(client, pair);
+  const withAesGcm = await ownerFor(client, pair, { aesGcm });
+  const transit = await client.pseudonymize(DOMAIN, '85073003328');
+  const atRest = await withAesGcm.atRest(transit, { domain: DOMAIN });
+  assert.deepEqual(calls, { seal: 0, open: 1 });
+  assert.ok(atRest.equals(await plain.atRest(transit, { domain: DOMAIN })));
+  const back = await withAesGcm.inTransit(atRest, { cache: false });
+  assert.deepEqual(calls, { seal: 1, open: 1 });
+  assert.equal(await client.identifyText(DOMAIN, back), '85073003328');
+  assert.ok(atRest.equals(await plain.atRest(back, { domain: DOMAIN })));
+  await assert.rejects(ownerFor(client, pair, { aesGcm: {} as AesGcm }), TypeError);
+  await assert.rejects(ownerFor(client, pair, { aesGcm: null as unknown as AesGcm }), TypeError);
 });
 
 test('inTransit reuses one transit per (pseudonym, subject) until 30 s before exp', async () => {

@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { createClient } from '@blindpseudo/client';
 import { Owner, buildJwks, loadOwnerKey } from '@blindpseudo/owner';
 import { type MultiplierChoice, chooseMultiplier, runJoin, runSourceJob } from '@blindpseudo/research';
+import { nodeAesGcm } from '@blindpseudo/server';
 import { startServiceProcess } from '../../../test-support/service-process.ts';
 import { opensslEcdhP521, processPeakRssMb, recordFigures } from '../../../test-support/bench-kit.ts';
 
@@ -88,6 +89,7 @@ try {
     jku,
     keys,
     multiplier: chooseMultiplier(multiplier),
+    aesGcm: nodeAesGcm, // as the CLI's research commands
   });
   const joined = await runJoin({
     sources: sources.map((s) => ({ name: s.name, path: join(dir, `${s.name}.transit.csv`), keyColumn: 'ssin' })),

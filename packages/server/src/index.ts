@@ -48,6 +48,7 @@ export { openKeystore, type Keystore, type OpenKeystoreOptions } from './keystor
 export { DomainRegistry, type Domain, type DomainDocument } from './domains.js';
 export { domainSummary, type DomainSummary } from './domain-summary.js';
 export { generateMasterKeyText } from './master-key.js';
+export { nodeAesGcm } from './node-aes-gcm.js';
 export {
   PKCS11_PIN_ENV,
   validateKeyStoreConfig,

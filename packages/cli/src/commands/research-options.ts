@@ -20,6 +20,7 @@ import {
   inferOwnerKid,
   isResearchError,
 } from '@blindpseudo/research';
+import { nodeAesGcm } from '@blindpseudo/server';
 import { type CommandContext, UsageError } from '../context.js';
 
 export const OWNER_OPTIONS = {
@@ -173,6 +174,7 @@ export async function createOwner(
       client,
       jku,
       multiplier: chooseMultiplier(multiplier(values.multiplier) ?? 'auto'),
+      aesGcm: nodeAesGcm,
       ...(ownerScalar === undefined ? {} : { ownerScalar }),
       keys: [{ ...keyInput, ...(password === undefined ? {} : { password }), kid }],
     });
