@@ -20,13 +20,8 @@ export { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.j
 export { type MultiplierChoice, MULTIPLIER_CHOICES, chooseMultiplier } from './multiplier.js';
 export { type PseudonymizePoolOptions, PseudonymizePool } from './pseudonymize-pool.js';
 export { type ItemOutcome } from './pool-messages.js';
-export {
-  type AtRestIdentifiers,
-  type SourceJobOptions,
-  type SourceJobSummary,
-  type SsinIdentifiers,
-  runSourceJob,
-} from './source-job.js';
+export { type SourceJobOptions, type SourceJobSummary, runSourceJob } from './source-job.js';
+export { type AtRestIdentifiers, type SsinIdentifiers } from './identifiers.js';
 export { type JoinOptions, type JoinSource, type JoinSourceSummary, type JoinSummary, runJoin } from './join.js';
 export {
   type JoinOutputFormat,

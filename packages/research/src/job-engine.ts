@@ -1,10 +1,13 @@
 /**
  * The loop of every resumable job, the source job's and the join's alike: from where the last
- * checkpoint stands, read a batch of records, process it (append its results to the outputs),
- * commit it (outputs synced, then the new input position), and go on. The input is checked before
+ * checkpoint stands, read a batch of records, process it (work out its results), commit it (append
+ * them to the outputs, sync them, then write the new input position), and go on; the next batch is
+ * read and processed while the one before is committed, so the service and the cores never wait
+ * for a commit, and commits stay in input order. The input is checked before
  * anything is written: its CSV delimiter (detected per file unless given) and the header's
  * columns, so that a wrong command fails before it leaves any file behind.
  */
+import { setMaxListeners } from 'node:events';
 import { readBytes } from './compressed.js';
 import { ResearchError, ResearchErrorCodes, throwIfAborted } from './errors.js';
 import { type RawRecord, type RecordFormat, formatFromPath, readRecords } from './records.js';
@@ -31,13 +34,22 @@ export interface InputPosition {
   readonly header: readonly string[] | null;
 }
 
-/** What a job does with each batch. */
-export interface BatchHandler {
-  /** Processes a batch and appends its results to the outputs (not yet committed). */
-  process(records: readonly RawRecord[], shape: RowShape): Promise<void>;
-  /** Makes the outputs durable and checkpoints `position` (the input after the batch). */
-  commit(position: InputPosition): Promise<void>;
+/**
+ * What a job does with each batch: work out its results (the next batch's work overlaps the
+ * commit of the one before), then commit them, one batch at a time, in input order.
+ */
+export interface BatchHandler<R> {
+  /**
+   * Works out a batch's results without writing anything or changing the job's counts (another
+   * batch may be in work at the same time); `signal` fires when the job stops.
+   */
+  process(records: readonly RawRecord[], shape: RowShape, signal: AbortSignal): Promise<R>;
+  /** Appends a batch's results to the outputs, makes them durable and checkpoints `position`. */
+  commit(result: R, position: InputPosition): Promise<void>;
 }
+
+/** Batches in work at once: one computes while the one before it is committed. */
+const BATCHES_IN_WORK = 2;
 
 /** Candidate CSV delimiters, most usual first (the first wins a tie). */
 const DELIMITERS = [',', ';', '\t', '|'];
@@ -121,24 +133,42 @@ export async function readHeader(input: JobInput): Promise<InputPosition> {
 
 /**
  * Runs the batches of one input from `from` to its end (the CSV header read already:
- * `from.header`); returns the number of batches committed by this call.
+ * `from.header`); returns the number of batches committed by this call. At most two batches are
+ * in work at once, and one is being read: memory does not grow with the input. When the job
+ * stops (a failure, the signal), the batches in work are stopped and awaited, never committed.
  */
-export async function runBatches(
+export async function runBatches<R>(
   input: JobInput,
   from: InputPosition,
-  handler: BatchHandler,
+  handler: BatchHandler<R>,
   options: { batchSize: number; signal?: AbortSignal | undefined },
 ): Promise<number> {
   const shape = rowShape(input.format, from.header, input.delimiter);
+  const stopped = new AbortController();
+  // Every call in flight (two batches' worth) listens to it, and stops listening when done.
+  setMaxListeners(256, stopped.signal);
+  const stop = (): void => stopped.abort();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  const inWork: { readonly result: Promise<R>; readonly position: InputPosition }[] = [];
   let committed = 0;
-  let batch: RawRecord[] = [];
-  const flush = async (): Promise<void> => {
-    throwIfAborted(options.signal);
-    await handler.process(batch, shape);
+  const start = (batch: readonly RawRecord[]): void => {
     throwIfAborted(options.signal);
     const last = batch[batch.length - 1]!;
-    batch = [];
-    await handler.commit({ offset: last.end, line: last.nextLine, header: from.header });
+    const result = handler.process(batch, shape, stopped.signal);
+    result.catch(() => {}); // awaited in its turn below
+    inWork.push({ result, position: { offset: last.end, line: last.nextLine, header: from.header } });
+  };
+  const commitOldest = async (): Promise<void> => {
+    const { result, position } = inWork.shift()!;
+    let done: R;
+    try {
+      done = await result;
+    } catch (err) {
+      throwIfAborted(options.signal);
+      throw err;
+    }
+    throwIfAborted(options.signal);
+    await handler.commit(done, position);
     committed++;
   };
   const records = readRecords(input.path, {
@@ -148,13 +178,26 @@ export async function runBatches(
     line: from.line,
     ...(input.maxRecordBytes === undefined ? {} : { maxRecordBytes: input.maxRecordBytes }),
   });
-  for await (const record of records) {
-    batch.push(record);
-    if (batch.length >= options.batchSize) await flush();
+  try {
+    let batch: RawRecord[] = [];
+    for await (const record of records) {
+      batch.push(record);
+      if (batch.length < options.batchSize) continue;
+      start(batch);
+      batch = [];
+      while (inWork.length >= BATCHES_IN_WORK) await commitOldest();
+    }
+    if (batch.length > 0) start(batch);
+    while (inWork.length > 0) await commitOldest();
+    throwIfAborted(options.signal);
+    return committed;
+  } catch (err) {
+    stopped.abort();
+    await Promise.allSettled(inWork.map((w) => w.result));
+    throw err;
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
   }
-  if (batch.length > 0) await flush();
-  throwIfAborted(options.signal);
-  return committed;
 }
 
 /** Checks a batch size option. */

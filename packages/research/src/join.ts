@@ -23,7 +23,7 @@ import { jobFingerprint } from './checkpoint.js';
 import { CommittedFile } from './committed-file.js';
 import { isGzipped } from './compressed.js';
 import { mapBounded } from './concurrency.js';
-import { ResearchError, ResearchErrorCodes } from './errors.js';
+import { ResearchError, ResearchErrorCodes, throwIfAborted } from './errors.js';
 import { type InputPosition, type JobInput, batchSizeOf, readHeader, resolveInput, runBatches } from './job-engine.js';
 import { refuseToOverwrite, removeAll } from './job-files.js';
 import { type JoinOutputFormat, chooseJoinFormat, joinOutputFiles } from './join-output.js';
@@ -163,8 +163,9 @@ async function openStore(workDir: string, job: string, restart: boolean | undefi
 }
 
 /** Opens a batch's transits into pseudonyms at rest; a failure of the service stops the join. */
-function openTransits(options: JoinOptions, transits: readonly string[]): Promise<Opened[]> {
+function openTransits(options: JoinOptions, transits: readonly string[], signal: AbortSignal): Promise<Opened[]> {
   return mapBounded(transits, options.concurrency ?? 64, async (t): Promise<Opened> => {
+    throwIfAborted(signal);
     try {
       return { ok: true as const, x: (await options.owner.atRest(t, { domain: options.domain })).xBytes() };
     } catch (err) {
@@ -179,48 +180,53 @@ function openTransits(options: JoinOptions, transits: readonly string[]): Promis
   });
 }
 
-/** One batch of a source: the rows to store and the rejects text; progress counts updated. */
+/** A batch of a source, worked out: the rows to store, the rejects text and the counts to add. */
+interface LoadedBatch {
+  readonly rows: StoredRow[];
+  readonly rejected: string;
+  readonly counts: { rows: number; loaded: number; rejected: number };
+}
+
+/** One batch of a source, opened (nothing written, no count changed yet). */
 async function loadBatch(
   options: JoinOptions,
   source: Source,
   records: readonly RawRecord[],
   shape: RowShape,
-  progress: SourceProgress,
-): Promise<{ rows: StoredRow[]; rejected: string }> {
+  signal: AbortSignal,
+): Promise<LoadedBatch> {
   const rejectLine = (line: number, reason: string): string =>
     `${JSON.stringify({ source: source.name, line, reason })}\n`;
   const checked = records.map((record) => ({ record, ...rowWithIdentifiers(shape, record, source.idColumns) }));
   const opened = await openTransits(
     options,
     checked.flatMap((c) => ('values' in c ? c.values : [])),
+    signal,
   );
   const rows: StoredRow[] = [];
   let rejected = '';
+  const reject = (line: number, reason: string): void => {
+    rejected += rejectLine(line, reason);
+  };
   let k = 0;
   for (const c of checked) {
-    progress.rows++;
     if (!('row' in c)) {
-      progress.rejected++;
-      rejected += rejectLine(c.record.line, c.reason);
+      reject(c.record.line, c.reason);
       continue;
     }
     const xs = source.idColumns.map(() => opened[k++]!);
     const failed = xs.findIndex((o) => !o.ok);
     if (failed >= 0) {
-      progress.rejected++;
-      rejected += rejectLine(
-        c.record.line,
-        `${source.idColumns[failed]}: ${(xs[failed] as { message: string }).message}`,
-      );
+      reject(c.record.line, `${source.idColumns[failed]}: ${(xs[failed] as { message: string }).message}`);
       continue;
     }
     const [key, ...others] = xs as { ok: true; x: Uint8Array }[];
     c.row.remove(source.keyColumn);
     others.forEach((o, j) => c.row.set(source.idColumns[j + 1]!, Buffer.from(o.x).toString('base64')));
     rows.push([key!.x, c.record.line, JSON.stringify(c.row.toObject())]);
-    progress.loaded++;
   }
-  return { rows, rejected };
+  const counts = { rows: records.length, loaded: rows.length, rejected: records.length - rows.length };
+  return { rows, rejected, counts };
 }
 
 interface LoadContext {
@@ -240,22 +246,20 @@ async function loadSource(ctx: LoadContext, source: Source, index: number, progr
     Object.assign(progress, source.start);
     store.commit(index, progress, [], rejects.length);
   }
-  let pending: StoredRow[] = [];
   await runBatches(
     source,
     { offset: progress.offset, line: progress.line, header: progress.header },
     {
-      process: async (records, shape) => {
-        const batch = await loadBatch(ctx.options, source, records, shape, progress);
-        pending = batch.rows;
+      process: (records, shape, signal) => loadBatch(ctx.options, source, records, shape, signal),
+      commit: async (batch, at) => {
         await rejects.append(batch.rejected);
-      },
-      commit: async (at) => {
         await rejects.sync();
+        progress.rows += batch.counts.rows;
+        progress.loaded += batch.counts.loaded;
+        progress.rejected += batch.counts.rejected;
         progress.offset = at.offset;
         progress.line = at.line;
-        store.commit(index, progress, pending, rejects.length);
-        pending = [];
+        store.commit(index, progress, batch.rows, rejects.length);
         ctx.committed();
         ctx.report(`load ${source.name}`);
       },

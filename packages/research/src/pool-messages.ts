@@ -27,9 +27,8 @@ export type ItemOutcome =
 
 export interface TaskResult {
   readonly id: number;
-  readonly outcomes?: readonly ItemOutcome[];
-  /** A failure of the whole task (e.g. the domain document could not be loaded). */
-  readonly failure?: Extract<ItemOutcome, { ok: false }>;
+  /** One per value (a failure of the whole task, such as an unloadable domain document, is every value's). */
+  readonly outcomes: readonly ItemOutcome[];
 }
 
 /** An error as an outcome: code, status and message only (messages name no values). */

@@ -86,8 +86,7 @@ export class PseudonymizePool {
       const pending = slot.running.get(result.id);
       if (pending === undefined) return;
       slot.running.delete(result.id);
-      if (result.outcomes !== undefined) pending.resolve(result.outcomes);
-      else pending.resolve(pending.task.values.map(() => result.failure!));
+      pending.resolve(result.outcomes);
       this.#dispatch();
     });
     const fail = (why: string): void => {

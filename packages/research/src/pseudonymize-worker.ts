@@ -4,15 +4,10 @@
  * results never leave the two threads.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createClient, formatPseudonymInTransit } from '@blindpseudo/client';
-import { chooseMultiplier } from './multiplier.js';
-import {
-  type ItemOutcome,
-  type PseudonymizeTask,
-  type TaskResult,
-  type WorkerInit,
-  failureOf,
-} from './pool-messages.js';
+import { createClient } from '@blindpseudo/client';
+import { chooseMultiplier, choosePointSearch } from './multiplier.js';
+import type { PseudonymizeTask, TaskResult, WorkerInit } from './pool-messages.js';
+import { pseudonymizeOutcomes } from './pseudonymize-outcomes.js';
 
 const init = workerData as WorkerInit;
 const token = init.token;
@@ -21,19 +16,12 @@ const client = createClient({
   concurrency: init.concurrency,
   cache: false,
   multiplier: chooseMultiplier(init.multiplier),
+  pointSearch: choosePointSearch(init.multiplier),
   ...(token === undefined ? {} : { token: () => token }),
 });
 
 parentPort!.on('message', (task: PseudonymizeTask) => {
-  void (async (): Promise<TaskResult> => {
-    try {
-      const results = await client.pseudonymizeMany(task.domain, task.values, { cache: false });
-      const outcomes: ItemOutcome[] = results.map((r) =>
-        r.ok ? { ok: true, transit: formatPseudonymInTransit(r.value) } : failureOf(r.error),
-      );
-      return { id: task.id, outcomes };
-    } catch (err) {
-      return { id: task.id, failure: failureOf(err) };
-    }
-  })().then((result) => parentPort!.postMessage(result));
+  void pseudonymizeOutcomes(client, task.domain, task.values).then((outcomes) =>
+    parentPort!.postMessage({ id: task.id, outcomes } satisfies TaskResult),
+  );
 });

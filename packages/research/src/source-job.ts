@@ -9,7 +9,7 @@
  * identifiers) and the job goes on. After every batch the output and rejects are synced and a
  * checkpoint is written atomically; an interrupted job resumes there, cutting off anything written
  * after the checkpoint, so every input row ends up exactly once in the output or the rejects.
- * At most one batch (plus one read chunk) is held in memory, whatever the size of the input.
+ * At most two batches (plus one being read) are held in memory, whatever the size of the input.
  *
  * The CSV delimiter is detected from the header line unless given, and the header is checked
  * before any file is written. An existing output is never replaced unless `overwrite` (a resumed
@@ -17,41 +17,20 @@
  * files it created.
  */
 import { stat } from 'node:fs/promises';
-import { formatPseudonymInTransit, normalizeSsin } from '@blindpseudo/client';
-import { type Owner, PseudonymAtRest } from '@blindpseudo/owner';
+import { normalizeSsin } from '@blindpseudo/client';
 import { type Checkpoint, jobFingerprint, readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { CommittedFile } from './committed-file.js';
 import { isGzipped } from './compressed.js';
-import { mapBounded } from './concurrency.js';
-import { ResearchError, ResearchErrorCodes, throwIfAborted } from './errors.js';
+import { ResearchError, ResearchErrorCodes } from './errors.js';
 import { type InputPosition, type JobInput, batchSizeOf, readHeader, resolveInput, runBatches } from './job-engine.js';
 import { refuseToOverwrite, removeAll } from './job-files.js';
-import type { MultiplierChoice } from './multiplier.js';
+import { type AtRestIdentifiers, type SsinIdentifiers, identifierService } from './identifiers.js';
 import { stopsTheJob } from './outcome.js';
-import { type ItemOutcome, failureOf } from './pool-messages.js';
+import type { ItemOutcome } from './pool-messages.js';
 import type { JobProgress } from './progress.js';
-import { PseudonymizePool } from './pseudonymize-pool.js';
 import { type RawRecord, type RecordFormat, csvRecord } from './records.js';
 import { type Row, type RowShape, rowWithIdentifiers } from './rows.js';
 import { assertNonEmptyString } from '@blindpseudo/core';
-
-/** Identifiers are SSINs, pseudonymised for the research domain by a pool of worker threads. */
-export interface SsinIdentifiers {
-  readonly kind: 'ssin';
-  readonly baseUrls: string | readonly string[];
-  readonly token?: string;
-  readonly workers?: number;
-  readonly multiplier?: MultiplierChoice;
-}
-
-/** Identifiers are the source's pseudonyms at rest (x, Base64), converted by their owner. */
-export interface AtRestIdentifiers {
-  readonly kind: 'atRest';
-  readonly owner: Owner;
-  readonly fromDomain: string;
-  /** Conversions in flight (default 16). */
-  readonly concurrency?: number;
-}
 
 export interface SourceJobOptions {
   input: string;
@@ -91,7 +70,6 @@ export interface SourceJobSummary {
   readonly elapsedMs: number;
 }
 
-type Identify = (values: readonly string[], signal: AbortSignal | undefined) => Promise<ItemOutcome[]>;
 type Counts = { rows: number; written: number; rejected: number };
 
 interface Checked {
@@ -103,39 +81,6 @@ interface Checked {
 
 function rejectLine(line: number, reason: string): string {
   return `${JSON.stringify({ line, reason })}\n`;
-}
-
-function atRestIdentify(ids: AtRestIdentifiers, domain: string): Identify {
-  const limit = ids.concurrency ?? 16;
-  return (values, signal) =>
-    mapBounded(values, limit, async (x): Promise<ItemOutcome> => {
-      throwIfAborted(signal);
-      let atRest: PseudonymAtRest;
-      try {
-        atRest = PseudonymAtRest.fromX(ids.fromDomain, x);
-      } catch {
-        return { ok: false, code: 'ERR_PSEUDO_INVALID_POINT', status: undefined, message: 'not a pseudonym at rest' };
-      }
-      try {
-        const transit = await ids.owner.convertTo(atRest, domain, signal ? { signal } : {});
-        return { ok: true, transit: formatPseudonymInTransit(transit) };
-      } catch (err) {
-        return failureOf(err);
-      }
-    });
-}
-
-/** How identifiers become pseudonyms in transit, and what to close after. */
-function identifierService(options: SourceJobOptions): { identify: Identify; close(): Promise<void> } {
-  const ids = options.identifiers;
-  if (ids.kind !== 'ssin') return { identify: atRestIdentify(ids, options.domain), close: async () => {} };
-  const pool = new PseudonymizePool({
-    baseUrls: ids.baseUrls,
-    ...(ids.token === undefined ? {} : { token: ids.token }),
-    ...(ids.workers === undefined ? {} : { workers: ids.workers }),
-    ...(ids.multiplier === undefined ? {} : { multiplier: ids.multiplier }),
-  });
-  return { identify: (values, signal) => pool.pseudonymize(options.domain, values, signal), close: () => pool.close() };
 }
 
 /** An identifier as the job sends it, or why the row is rejected (never the value itself). */
@@ -255,7 +200,7 @@ export async function runSourceJob(options: SourceJobOptions): Promise<SourceJob
   const totalBytes = isGzipped(options.input) ? undefined : (await stat(options.input)).size;
   const fresh = checkpoint === undefined;
   const { output, rejects } = await openOutputs(options, checkpoint);
-  const service = identifierService(options);
+  const service = identifierService(options.identifiers, options.domain);
   const counts: Counts = { ...(checkpoint?.counts ?? { rows: 0, written: 0, rejected: 0 }) };
   const resumedAt = counts.rows;
   const position: InputPosition = checkpoint === undefined ? start : resumePosition(checkpoint, start);
@@ -292,16 +237,15 @@ export async function runSourceJob(options: SourceJobOptions): Promise<SourceJob
       input,
       position,
       {
-        process: async (records, shape) => {
+        process: async (records, shape, signal) => {
           const checked = checkRecords(records, shape, options);
           const values = checked.flatMap((c) => c.values ?? []);
-          const outcomes = values.length === 0 ? [] : await service.identify(values, options.signal);
-          throwIfAborted(options.signal);
+          return { checked, outcomes: values.length === 0 ? [] : await service.identify(values, signal) };
+        },
+        commit: async ({ checked, outcomes }, at) => {
           const text = assemble(checked, outcomes, options.idColumns, counts);
           await output.append(text.rows);
           await rejects.append(text.rejected);
-        },
-        commit: async (at) => {
           await commit(at);
           batches++;
         },

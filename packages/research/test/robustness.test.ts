@@ -66,65 +66,70 @@ test('bad rows go to the rejects file with their line and reason, and never stop
   assert.ok(!text.includes(good) && !text.includes('85073003328'), 'no SSIN in the output');
 });
 
-test('an interrupted job resumes from its checkpoint: exactly one output row per input row', async () => {
-  const rows = 1200;
-  const input = join(fx.dir, 'big.csv');
-  const body = ['ssin,n'];
-  for (let i = 0; i < rows; i++) body.push(i % 100 === 7 ? `1234567890${i % 10},${i}` : `${syntheticSsin(i)},${i}`);
-  await writeFile(input, `${body.join('\r\n')}\r\n`);
-  const output = join(fx.dir, 'big.transit.csv');
-  const rejects = join(fx.dir, 'big.rejects.ndjson');
-  const base = {
-    input,
-    output,
-    rejects,
-    idColumns: ['ssin'],
-    domain: RESEARCH,
-    identifiers: { kind: 'ssin' as const, baseUrls: fx.service.baseUrl, workers: 2 },
-    batchSize: 100,
-  };
+for (const [workers, where] of [
+  [0, "on the job's own thread"],
+  [2, 'in worker threads'],
+] as const) {
+  test(`an interrupted job resumes from its checkpoint: exactly one output row per input row (${where})`, async () => {
+    const rows = 1200;
+    const input = join(fx.dir, `big-${workers}.csv`);
+    const body = ['ssin,n'];
+    for (let i = 0; i < rows; i++) body.push(i % 100 === 7 ? `1234567890${i % 10},${i}` : `${syntheticSsin(i)},${i}`);
+    await writeFile(input, `${body.join('\r\n')}\r\n`);
+    const output = join(fx.dir, `big-${workers}.transit.csv`);
+    const rejects = join(fx.dir, `big-${workers}.rejects.ndjson`);
+    const base = {
+      input,
+      output,
+      rejects,
+      idColumns: ['ssin'],
+      domain: RESEARCH,
+      identifiers: { kind: 'ssin' as const, baseUrls: fx.service.baseUrl, workers },
+      batchSize: 100,
+    };
 
-  // Interrupt at about half.
-  const controller = new AbortController();
-  await assert.rejects(
-    runSourceJob({
-      ...base,
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (p.rows >= rows / 2) controller.abort();
-      },
-    }),
-    (err) => isResearchError(err, 'ERR_RESEARCH_ABORTED'),
-  );
-  const checkpoint = JSON.parse(await readFile(`${output}.checkpoint.json`, 'utf8')) as {
-    counts: { rows: number };
-    outputs: { output: number };
-  };
-  assert.ok(checkpoint.counts.rows >= rows / 2 && checkpoint.counts.rows < rows, 'stopped about half way');
-  assert.equal((await stat(output)).size, checkpoint.outputs.output);
-  // A crash after writing a batch but before its checkpoint leaves rows beyond the committed offset.
-  await appendFile(output, 'half-written,row\r\n');
+    // Interrupt at about half.
+    const controller = new AbortController();
+    await assert.rejects(
+      runSourceJob({
+        ...base,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.rows >= rows / 2) controller.abort();
+        },
+      }),
+      (err) => isResearchError(err, 'ERR_RESEARCH_ABORTED'),
+    );
+    const checkpoint = JSON.parse(await readFile(`${output}.checkpoint.json`, 'utf8')) as {
+      counts: { rows: number };
+      outputs: { output: number };
+    };
+    assert.ok(checkpoint.counts.rows >= rows / 2 && checkpoint.counts.rows < rows, 'stopped about half way');
+    assert.equal((await stat(output)).size, checkpoint.outputs.output);
+    // A crash after writing a batch but before its checkpoint leaves rows beyond the committed offset.
+    await appendFile(output, 'half-written,row\r\n');
 
-  const resumed = await runSourceJob(base);
-  assert.equal(resumed.resumedAt, checkpoint.counts.rows);
-  assert.deepEqual([resumed.rows, resumed.written + resumed.rejected], [rows, rows]);
-  await assert.rejects(stat(`${output}.checkpoint.json`), { code: 'ENOENT' }, 'the checkpoint is removed at the end');
+    const resumed = await runSourceJob(base);
+    assert.equal(resumed.resumedAt, checkpoint.counts.rows);
+    assert.deepEqual([resumed.rows, resumed.written + resumed.rejected], [rows, rows]);
+    await assert.rejects(stat(`${output}.checkpoint.json`), { code: 'ENOENT' }, 'the checkpoint is removed at the end');
 
-  const out = lines(await readFile(output, 'utf8'));
-  const rejected = (await readFile(rejects, 'utf8'))
-    .trimEnd()
-    .split('\n')
-    .map((l) => (JSON.parse(l) as { line: number }).line);
-  const written = out.slice(1).map((l) => Number(l.split(',').at(-1)));
-  const expectedRejected = Array.from({ length: rows }, (_, i) => i).filter((i) => i % 100 === 7);
-  assert.deepEqual(
-    rejected,
-    expectedRejected.map((i) => i + 2),
-  );
-  assert.deepEqual(
-    written,
-    Array.from({ length: rows }, (_, i) => i).filter((i) => i % 100 !== 7),
-    'every row once, in order',
-  );
-  assert.equal(out[0], 'ssin,n');
-});
+    const out = lines(await readFile(output, 'utf8'));
+    const rejected = (await readFile(rejects, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { line: number }).line);
+    const written = out.slice(1).map((l) => Number(l.split(',').at(-1)));
+    const expectedRejected = Array.from({ length: rows }, (_, i) => i).filter((i) => i % 100 === 7);
+    assert.deepEqual(
+      rejected,
+      expectedRejected.map((i) => i + 2),
+    );
+    assert.deepEqual(
+      written,
+      Array.from({ length: rows }, (_, i) => i).filter((i) => i % 100 !== 7),
+      'every row once, in order',
+    );
+    assert.equal(out[0], 'ssin,n');
+  });
+}
