@@ -83,7 +83,10 @@ export interface PostgresCluster {
   pause(): Promise<void>;
   /** Starts it again on the same port and data. */
   resume(): Promise<void>;
-  /** SIGSTOP to the server and all its processes: it hangs, as a frozen or unreachable host does. */
+  /**
+   * SIGSTOP to the server and all its processes: it hangs, as a frozen or unreachable host does.
+   * Call `thaw()` in a `finally`, also when this throws: a frozen server never stops.
+   */
   freeze(): void;
   /** SIGCONT to them: it answers again. */
   thaw(): void;
@@ -176,6 +179,11 @@ export async function startPostgres(): Promise<PostgresCluster> {
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
+      try {
+        signalServer(dataDir, 'SIGCONT'); // a server left frozen would never stop
+      } catch {
+        // not running
+      }
       await halt().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },

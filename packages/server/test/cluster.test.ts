@@ -175,9 +175,9 @@ describe('three instances on PostgreSQL behind HAProxy', { skip: clusterMissing(
 
   it('PostgreSQL frozen: every instance not ready within 2 s and still live; thawed, ready again by itself', async () => {
     const origins = svc.instances.map((i) => i.url.replace(/\/pseudo\/v1$/, ''));
-    svc.postgres.freeze();
     let notReadyMs: number[];
     try {
+      svc.postgres.freeze();
       // One second to notice (the probe's bound) and one for the poll; more only on a starved machine.
       notReadyMs = await Promise.all(origins.map((o) => msUntil(`${o}/readyz`, 503, 5000)));
       for (const o of origins)
