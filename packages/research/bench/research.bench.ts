@@ -18,7 +18,9 @@ import { parseArgs } from 'node:util';
 import { createClient } from '@blindpseudo/client';
 import { Owner, buildJwks, loadOwnerKey } from '@blindpseudo/owner';
 import { type MultiplierChoice, chooseMultiplier, runJoin, runSourceJob } from '@blindpseudo/research';
-import { nodeAesGcm } from '@blindpseudo/server';
+// The service's node:crypto AES-GCM, as the CLI gives its owner; imported alone, not with the whole
+// service (which would add some 40 MB to this process's peak RSS).
+import { nodeAesGcm } from '../../server/src/node-aes-gcm.ts';
 import { startServiceProcess } from '../../../test-support/service-process.ts';
 import { opensslEcdhP521, processPeakRssMb, recordFigures } from '../../../test-support/bench-kit.ts';
 
