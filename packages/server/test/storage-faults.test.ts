@@ -68,30 +68,48 @@ async function auditedAfterStop(
   }
 }
 
+/**
+ * Steady load on `svc` through one storage fault: `induce` makes the storage fail and `clear`
+ * ends the fault (also when a check fails). While it holds: a 503, not ready, still live; once
+ * cleared: ready again and a success, by itself. Then: never a 500, every 503 a problem with
+ * Retry-After, and the requests answered 2xx exactly the audited ones.
+ */
+async function throughFault<T>(
+  svc: ServiceProcess,
+  domain: string,
+  fault: { what: string; induce(): T | Promise<T>; clear(handle: T): void | Promise<void> },
+): Promise<void> {
+  const readyz = `${new URL(svc.baseUrl).origin}/readyz`;
+  const load = await startLoad(svc.baseUrl, domain);
+  try {
+    await load.until((a) => a.status === 200, 'a first success');
+    const handle = await fault.induce();
+    try {
+      await load.until((a) => a.status === 503, `a 503 while ${fault.what}`);
+      await waitForStatus(readyz, 503);
+      await assertLive(svc);
+    } finally {
+      await fault.clear(handle);
+    }
+    await waitForStatus(readyz, 200);
+    await load.until((a) => a.status === 200, `a success once it is over (${fault.what})`);
+  } finally {
+    await load.stop();
+    await svc.stop();
+  }
+  const counts = assertFailedClosed(load.answers);
+  assert.ok((counts.get(503) ?? 0) > 0 && (counts.get(200) ?? 0) > 0, JSON.stringify([...counts]));
+  await auditedAfterStop(svc, true, load.answers);
+}
+
 describe('storage faults on SQLite fail closed', () => {
   it('another process holding an exclusive lock: 503 with Retry-After, not ready, live, recovery; answered = audited', async () => {
     const svc = await startServiceProcess(['faults_v1']);
-    const readyz = `${new URL(svc.baseUrl).origin}/readyz`;
-    const load = await startLoad(svc.baseUrl, 'faults_v1');
-    try {
-      await load.until((a) => a.status === 200, 'a first success');
-      const lock = await holdExclusiveLock(join(svc.dataDir, DB_FILE));
-      try {
-        await load.until((a) => a.status === 503, 'a 503 while the lock is held');
-        await waitForStatus(readyz, 503);
-        await assertLive(svc);
-      } finally {
-        await lock.release();
-      }
-      await waitForStatus(readyz, 200);
-      await load.until((a) => a.status === 200, 'a success after the lock is released');
-    } finally {
-      await load.stop();
-      await svc.stop();
-    }
-    const counts = assertFailedClosed(load.answers);
-    assert.ok((counts.get(503) ?? 0) > 0 && (counts.get(200) ?? 0) > 0, JSON.stringify([...counts]));
-    await auditedAfterStop(svc, true, load.answers);
+    await throughFault(svc, 'faults_v1', {
+      what: 'another process holds the lock',
+      induce: () => holdExclusiveLock(join(svc.dataDir, DB_FILE)),
+      clear: (lock) => lock.release(),
+    });
   });
 
   it('SIGKILL under load: every request answered 2xx has its record after the restart, and the log verifies', async () => {
@@ -157,25 +175,11 @@ describe('disk full on SQLite fails closed', () => {
     async () => {
       if (typeof mounted === 'string') assert.fail(mounted);
       try {
-        const svc = await startServiceProcess(['full_v1'], { dataDir: mounted.dir });
-        const readyz = `${new URL(svc.baseUrl).origin}/readyz`;
-        const load = await startLoad(svc.baseUrl, 'full_v1');
-        try {
-          await load.until((a) => a.status === 200, 'a first success');
-          const filler = fillUp(mounted.dir);
-          await load.until((a) => a.status === 503, 'a 503 once the disk is full');
-          await waitForStatus(readyz, 503);
-          await assertLive(svc);
-          rmSync(filler);
-          await waitForStatus(readyz, 200);
-          await load.until((a) => a.status === 200, 'a success once space is freed');
-        } finally {
-          await load.stop();
-          await svc.stop();
-        }
-        const counts = assertFailedClosed(load.answers);
-        assert.ok((counts.get(503) ?? 0) > 0 && (counts.get(200) ?? 0) > 0, JSON.stringify([...counts]));
-        await auditedAfterStop(svc, true, load.answers);
+        await throughFault(await startServiceProcess(['full_v1'], { dataDir: mounted.dir }), 'full_v1', {
+          what: 'the disk is full',
+          induce: () => fillUp(mounted.dir),
+          clear: (filler) => rmSync(filler),
+        });
       } finally {
         mounted.unmount();
       }
