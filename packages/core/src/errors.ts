@@ -56,6 +56,11 @@ export const ErrorCodes = {
   SECRET_KEY_UNWRAP_FAILED: 'ERR_PSEUDO_SECRET_KEY_UNWRAP_FAILED',
   /** A secret key entry is malformed, or its plaintext is not a 32-byte `oct` JWK for A256GCM. */
   SECRET_KEY_INVALID: 'ERR_PSEUDO_SECRET_KEY_INVALID',
+  /**
+   * The platform's scalar multiplication (WebCrypto ECDH) refused a validated input or gave no
+   * usable result: a fault of the platform, never a wrong point.
+   */
+  MULTIPLICATION_FAILED: 'ERR_PSEUDO_MULTIPLICATION_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -71,6 +71,12 @@ export {
 } from './scalar.js';
 export { type ScalarMultiplier, multiplyPoint, nobleMultiplier } from './multiplier.js';
 export {
+  multiplyWithWebCrypto,
+  webCryptoMultiplier,
+  webCryptoMultiplierWorks,
+  webCryptoOrNobleMultiplier,
+} from './webcrypto-multiplier.js';
+export {
   DEFAULT_BUFFER_SIZE,
   POLICY_MAX_VALUE_BYTES,
   type EncodeOptions,
