@@ -82,6 +82,14 @@ export class PseudonymisationClient {
     return this.#domains.get(domainKey, options.refresh === true, options.signal);
   }
 
+  /**
+   * The name of the scalar multiplication that blinds: `webcrypto`, `noble` (pure JS), `native`, …
+   * (the default outside Node reads `webcrypto-or-noble` until its first multiplication chose).
+   */
+  get multiplierName(): string {
+    return this.#multiplier.name;
+  }
+
   /** Forgets cached transits, values and domain documents. */
   clearCache(): void {
     this.#transits.clear();

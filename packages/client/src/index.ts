@@ -30,4 +30,8 @@ export {
   parsePseudonymInTransit,
   formatFhirPseudonym,
   parseFhirPseudonym,
+  type ScalarMultiplier,
+  nobleMultiplier,
+  webCryptoMultiplier,
+  webCryptoOrNobleMultiplier,
 } from '@blindpseudo/core';

@@ -10,6 +10,7 @@ import {
   type ScalarMultiplier,
   assertString,
   nobleMultiplier,
+  webCryptoOrNobleMultiplier,
   cacheEntries,
   optionalInteger,
   searchPoint,
@@ -58,7 +59,12 @@ export interface ClientOptions {
   signal?: AbortSignal;
   /** Clock in ms since the epoch, for cache validity. Default `Date.now`. */
   now?: () => number;
-  /** Scalar multiplication for blinding. Default pure JS (`@blindpseudo/core`). */
+  /**
+   * Scalar multiplication for blinding. Default: in browsers (anywhere but Node), the platform's
+   * WebCrypto ECDH on P-521 (`webCryptoOrNobleMultiplier` of `@blindpseudo/core`), or pure JS
+   * where that does not work; in Node pure JS (`nobleMultiplier`: Node's WebCrypto P-521 is
+   * slower), and `loadNativeMultiplier()` of `@blindpseudo/native-multiplier` is faster.
+   */
   multiplier?: ScalarMultiplier;
   /**
    * The value encoding's search for a curve point. Default pure JS (`@blindpseudo/core`'s
@@ -161,10 +167,22 @@ export function readClientOptions(options: ClientOptions): ClientSettings {
     domainTtlMs: optionalInteger(options.domainTtlMs, 'domainTtlMs', 0, 86_400_000, DEFAULTS.domainTtlMs),
     maxValueLength: options.maxValueLength,
     now: options.now ?? Date.now,
-    multiplier: options.multiplier ?? nobleMultiplier,
+    multiplier: checkMultiplier(options.multiplier),
     pointSearch: checkPointSearch(options.pointSearch),
     maxEntries,
   };
+}
+
+/** True in Node (and runtimes that present themselves as Node). */
+function runsInNode(): boolean {
+  return typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
+}
+
+function checkMultiplier(multiplier: unknown): ScalarMultiplier {
+  if (multiplier === undefined) return runsInNode() ? nobleMultiplier : webCryptoOrNobleMultiplier;
+  if (typeof (multiplier as ScalarMultiplier | null)?.multiply !== 'function')
+    throw new TypeError('multiplier must be a ScalarMultiplier');
+  return multiplier as ScalarMultiplier;
 }
 
 function checkPointSearch(search: unknown): PointSearch {

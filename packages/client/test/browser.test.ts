@@ -1,7 +1,7 @@
 /**
  * The client bundled for browsers (esbuild) and run in headless Chromium (Debian's, driven by
  * playwright-core; nothing downloaded): pseudonymize then identify against the real service,
- * cross-origin. The page comes from a small local server of its own; the service allows that
+ * cross-origin, with the browser default multiplier (WebCrypto ECDH) checked against pure JS. The page comes from a small local server of its own; the service allows that
  * page's origin (config.cors), so the browser's preflights and CORS checks are the real ones.
  * The same page from an origin the service does not allow is refused by the browser.
  * When Chromium (BLINDPSEUDO_CHROMIUM, default Debian's /usr/bin/chromium) is missing the test
@@ -33,7 +33,7 @@ test(
     assert.ok(existsSync(CHROMIUM), missing);
     const bundle = await build({
       stdin: {
-        contents: "export * from './src/index.ts';",
+        contents: "export * from './src/index.ts'; export { encodeValue, randomScalar } from '@blindpseudo/core';",
         resolveDir: fileURLToPath(new URL('..', import.meta.url)),
         loader: 'ts',
       },
@@ -48,14 +48,37 @@ test(
     assert.ok(!/\bfrom ?["']node:/.test(script), 'the browser bundle imports nothing from node:');
 
     const page = `<!doctype html><meta charset="utf-8"><title>blindpseudo</title><script type="module">
-    import { createClient, formatPseudonymInTransit } from '/client.js';
+    import * as lib from '/client.js';
+    const { createClient, formatPseudonymInTransit, nobleMultiplier, webCryptoMultiplier } = lib;
     window.run = async (baseUrl, domain, value) => {
       const client = createClient({ baseUrls: baseUrl });
       const transit = await client.pseudonymize(domain, value);
       const text = formatPseudonymInTransit(transit);
       const back = await client.identifyText(domain, text, { cache: false });
       const many = await client.pseudonymizeMany(domain, ['a', 'b', 'c']);
-      return { back, ok: many.every((r) => r.ok), hasTransitInfo: text.split(':')[1].split('.').length === 5 };
+      // The default is WebCrypto here; pure JS gives the same results: each identifies the other's.
+      const pureJs = createClient({ baseUrls: baseUrl, multiplier: nobleMultiplier, cache: false });
+      const fromPureJs = await pureJs.pseudonymize(domain, value);
+      const crossed = [
+        await pureJs.identifyText(domain, text, { cache: false }),
+        await client.identifyText(domain, fromPureJs, { cache: false }),
+      ];
+      let sameX = 0;
+      for (let i = 0; i < 4; i++) {
+        const point = lib.encodeValue(value + i);
+        const k = lib.randomScalar();
+        const [a, b] = [await webCryptoMultiplier.multiply(point, k), await nobleMultiplier.multiply(point, k)];
+        if (a.x === b.x) sameX++;
+      }
+      return {
+        back,
+        ok: many.every((r) => r.ok),
+        hasTransitInfo: text.split(':')[1].split('.').length === 5,
+        multiplier: client.multiplierName,
+        pureJs: pureJs.multiplierName,
+        crossed,
+        sameX,
+      };
     };
     window.refused = async (baseUrl, domain) => {
       try {
@@ -97,7 +120,15 @@ test(
           ),
         [service.baseUrl, DOMAIN, '85073003328'],
       );
-      assert.deepEqual(result, { back: '85073003328', ok: true, hasTransitInfo: true });
+      assert.deepEqual(result, {
+        back: '85073003328',
+        ok: true,
+        hasTransitInfo: true,
+        multiplier: 'webcrypto', // the browser default: the platform's ECDH, not the pure-JS fallback
+        pureJs: 'noble',
+        crossed: ['85073003328', '85073003328'],
+        sameX: 4,
+      });
       assert.deepEqual(errors, []);
 
       // The same page from another origin (localhost is not 127.0.0.1 to the browser): refused.

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestService } from '@blindpseudo/server/testing';
-import { ClientErrorCodes, createClient, isClientError } from '../src/index.js';
+import {
+  ClientErrorCodes,
+  type ScalarMultiplier,
+  createClient,
+  isClientError,
+  webCryptoMultiplier,
+} from '../src/index.js';
 import { DOMAIN, OTHER, rewriting, startProxy, startService } from './support.js';
 
 let service: TestService;
@@ -153,7 +159,19 @@ test('caller misuse throws TypeError / RangeError before any call', async () => 
   assert.throws(() => createClient({ baseUrls: [] }), TypeError);
   assert.throws(() => createClient({ baseUrls: 'not a url' }), TypeError);
   assert.throws(() => createClient({ baseUrls: 'http://x/pseudo/v1', concurrency: 0 }), RangeError);
+  for (const multiplier of [{}, null, { multiply: 1 }]) {
+    const options = { baseUrls: 'http://x/pseudo/v1', multiplier: multiplier as unknown as ScalarMultiplier };
+    assert.throws(() => createClient(options), TypeError);
+  }
   await assert.rejects(client.pseudonymize('', 'x'), RangeError);
   await assert.rejects(client.pseudonymize(DOMAIN, 42 as unknown as string), TypeError);
   await assert.rejects(client.identify(DOMAIN, 42 as unknown as string), TypeError);
+});
+
+test("in Node the default multiplier is pure JS (Node's WebCrypto P-521 is slower); another can be chosen", async () => {
+  assert.equal(createClient({ baseUrls: service.baseUrl }).multiplierName, 'noble');
+  const chosen = createClient({ baseUrls: service.baseUrl, cache: false, multiplier: webCryptoMultiplier });
+  assert.equal(chosen.multiplierName, 'webcrypto');
+  const transit = await chosen.pseudonymize(DOMAIN, 'chosen');
+  assert.equal(await createClient({ baseUrls: service.baseUrl, cache: false }).identifyText(DOMAIN, transit), 'chosen');
 });
