@@ -5,7 +5,7 @@
  */
 import type { Point } from './curve.js';
 import { type ScalarMultiplier, nobleMultiplier } from './multiplier.js';
-import { invertScalar, randomScalarPair } from './scalar.js';
+import { assertScalar, invertScalar, randomScalarPair } from './scalar.js';
 
 export interface Blinded {
   /** r · P, safe to send. */
@@ -16,8 +16,18 @@ export interface Blinded {
   readonly inverse: bigint;
 }
 
-/** r · P with a fresh r (drawn with its inverse: see `randomScalarPair`). */
+/**
+ * r · P with a fresh r: drawn by the multiplier where it offers to (`multiplyByFreshScalar`),
+ * else here, with its inverse (see `randomScalarPair`).
+ */
 export async function blind(point: Point, multiplier: ScalarMultiplier = nobleMultiplier): Promise<Blinded> {
+  if (multiplier.multiplyByFreshScalar !== undefined) {
+    const fresh = await multiplier.multiplyByFreshScalar(point);
+    // Held to its contract: r in [2, n−1] (1 would send the point itself).
+    assertScalar(fresh.scalar, "the multiplier's fresh scalar");
+    if (fresh.scalar < 2n) throw new RangeError("the multiplier's fresh scalar must be in [2, n-1]");
+    return Object.freeze({ point: fresh.point, scalar: fresh.scalar, inverse: invertScalar(fresh.scalar) });
+  }
   const { scalar, inverse } = randomScalarPair();
   return Object.freeze({ point: await multiplier.multiply(point, scalar), scalar, inverse });
 }

@@ -69,8 +69,9 @@ export {
   scalarFromTransitBase64,
   scalarToTransitBase64,
 } from './scalar.js';
-export { type ScalarMultiplier, multiplyPoint, nobleMultiplier } from './multiplier.js';
+export { type FreshProduct, type ScalarMultiplier, multiplyPoint, nobleMultiplier } from './multiplier.js';
 export {
+  multiplyByFreshScalarWithWebCrypto,
   multiplyWithWebCrypto,
   webCryptoMultiplier,
   webCryptoMultiplierWorks,

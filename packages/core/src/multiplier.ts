@@ -18,6 +18,18 @@ export interface ScalarMultiplier {
   readonly name: string;
   /** scalar · point. */
   multiply(point: Point, scalar: bigint): Promise<Point>;
+  /**
+   * Optional: r · point for a fresh r that the implementation draws itself, uniformly from
+   * [2, n−1], returned with r (blinding uses it where drawing is cheaper than taking a scalar, as
+   * for a key pair that WebCrypto generates). Without it, blinding draws r and calls `multiply`.
+   */
+  multiplyByFreshScalar?(point: Point): Promise<FreshProduct>;
+}
+
+/** r · point with the r that was drawn for it. */
+export interface FreshProduct {
+  readonly point: Point;
+  readonly scalar: bigint;
 }
 
 /** Synchronous constant-time multiplication with `@noble/curves`. */

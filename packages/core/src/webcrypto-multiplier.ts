@@ -12,20 +12,24 @@
  * public key computed and then checked, two or three native multiplications in Chromium). The
  * point becomes a raw public key, which the platform validates again.
  *
+ * Blinding needs no particular scalar, only a fresh one: there the platform generates a key pair
+ * (one native fixed-base multiplication, cheaper than the JS table and the import check), and its
+ * private scalar r is read back once for the unblinding (r⁻¹), so that key alone is extractable.
+ *
  * Measured in headless Chromium (bench/client.bench.ts): about two thirds of the pure-JS
  * multiplication's time. In Node, whose bundled OpenSSL has a generic (slow) P-521, WebCrypto is
  * slower than pure JS: there the pure-JS default stays (or the native multiplier is used).
  *
- * Secrets: the scalar lives only in the key object and the JWK handed to `importKey`; nothing
- * holding it is kept or cached. Platform failures throw `ERR_PSEUDO_MULTIPLICATION_FAILED` (or
+ * Secrets: a scalar lives only in its key object and the JWK handed to or read from the platform
+ * (and, for blinding, in the caller's hands, as always); nothing holding it is kept or cached. Platform failures throw `ERR_PSEUDO_MULTIPLICATION_FAILED` (or
  * `ERR_PSEUDO_INVALID_POINT` when the platform refuses the point), never a wrong point.
  */
-import { bigintToBytes, bytesToBigint, toBase64Url } from './bytes.js';
-import { COORDINATE_BYTES, GENERATOR, type Point, pointFromX } from './curve.js';
+import { bigintToBytes, bytesToBigint, fromBase64Url, toBase64Url } from './bytes.js';
+import { COORDINATE_BYTES, GENERATOR, N, type Point, pointFromX } from './curve.js';
 import { ErrorCodes, PseudoError } from './errors.js';
-import { type ScalarMultiplier, multiplyPoint, nobleMultiplier } from './multiplier.js';
+import { type FreshProduct, type ScalarMultiplier, multiplyPoint, nobleMultiplier } from './multiplier.js';
 import { P521Point } from './p521-field.js';
-import { assertScalar } from './scalar.js';
+import { assertScalar, randomScalar } from './scalar.js';
 
 const ECDH_P521 = Object.freeze({ name: 'ECDH', namedCurve: 'P-521' });
 const X_BITS = COORDINATE_BYTES * 8; // 528: the whole 66-byte x coordinate
@@ -82,13 +86,8 @@ async function importPoint(subtle: SubtleCrypto, point: Point): Promise<CryptoKe
 }
 
 /**
- * scalar · point with the platform's WebCrypto ECDH (`subtle`: default `globalThis.crypto.subtle`);
- * returns the point with the even y.
- */
-export async function multiplyWithWebCrypto(point: Point, scalar: bigint, subtle?: SubtleCrypto): Promise<Point> {
-  assertScalar(scalar);
-  subtle ??= platformSubtle();
-  const [privateKey, publicKey] = await Promise.all([importScalar(subtle, scalar), importPoint(subtle, point)]);
+/** x of (the private key's scalar)·point by ECDH, and y by a square root (the even one). */
+async function derive(subtle: SubtleCrypto, privateKey: CryptoKey, publicKey: CryptoKey): Promise<Point> {
   let bits: ArrayBuffer;
   try {
     bits = await subtle.deriveBits({ name: 'ECDH', public: publicKey }, privateKey, X_BITS);
@@ -107,6 +106,47 @@ export async function multiplyWithWebCrypto(point: Point, scalar: bigint, subtle
 }
 
 /**
+ * scalar · point with the platform's WebCrypto ECDH (`subtle`: default `globalThis.crypto.subtle`);
+ * returns the point with the even y.
+ */
+export async function multiplyWithWebCrypto(point: Point, scalar: bigint, subtle?: SubtleCrypto): Promise<Point> {
+  assertScalar(scalar);
+  subtle ??= platformSubtle();
+  const [privateKey, publicKey] = await Promise.all([importScalar(subtle, scalar), importPoint(subtle, point)]);
+  return derive(subtle, privateKey, publicKey);
+}
+
+/** A key pair the platform generates; its private scalar, read once, is r (r = 1, chance 1/n, is drawn again). */
+async function generateScalar(subtle: SubtleCrypto): Promise<{ key: CryptoKey; scalar: bigint }> {
+  for (;;) {
+    let key: CryptoKey;
+    let d: unknown;
+    try {
+      key = ((await subtle.generateKey(ECDH_P521, true, ['deriveBits'])) as CryptoKeyPair).privateKey;
+      d = (await subtle.exportKey('jwk', key)).d;
+    } catch (err) {
+      return failed('the platform could not generate a key', err);
+    }
+    const bytes = typeof d === 'string' ? fromBase64Url(d, 'd') : undefined;
+    if (bytes === undefined || bytes.length !== COORDINATE_BYTES) return failed('the platform gave a malformed key');
+    const scalar = bytesToBigint(bytes);
+    bytes.fill(0);
+    if (scalar < 1n || scalar >= N) failed('the platform gave a key out of range');
+    if (scalar >= 2n) return { key, scalar };
+  }
+}
+
+/**
+ * r · point for a fresh r, uniform in [2, n−1], that the platform generates (a key pair), with r:
+ * the {@link FreshProduct} that blinding uses.
+ */
+export async function multiplyByFreshScalarWithWebCrypto(point: Point, subtle?: SubtleCrypto): Promise<FreshProduct> {
+  subtle ??= platformSubtle();
+  const [{ key, scalar }, publicKey] = await Promise.all([generateScalar(subtle), importPoint(subtle, point)]);
+  return Object.freeze({ point: await derive(subtle, key, publicKey), scalar });
+}
+
+/**
  * The WebCrypto {@link ScalarMultiplier} (name `webcrypto`). It throws
  * `ERR_PSEUDO_MULTIPLICATION_FAILED` where the platform lacks ECDH on P-521; see
  * {@link webCryptoOrNobleMultiplier} for the one that falls back to pure JS.
@@ -114,6 +154,7 @@ export async function multiplyWithWebCrypto(point: Point, scalar: bigint, subtle
 export const webCryptoMultiplier: ScalarMultiplier = Object.freeze({
   name: 'webcrypto',
   multiply: (point: Point, scalar: bigint): Promise<Point> => multiplyWithWebCrypto(point, scalar),
+  multiplyByFreshScalar: (point: Point): Promise<FreshProduct> => multiplyByFreshScalarWithWebCrypto(point),
 });
 
 // A public check, not a secret: 3·(2·G) must come out as noble's 6·G.
@@ -123,20 +164,27 @@ let chosen: ScalarMultiplier | undefined;
 
 /**
  * Whether this platform's WebCrypto multiplies on P-521 correctly (ECDH, JWK private keys, raw
- * public keys, `deriveBits` of 528 bits), checked once by a known answer; false where any part
- * is missing or wrong.
+ * public keys, generated key pairs read back, `deriveBits` of 528 bits), checked once against
+ * pure JS; false where any part is missing or wrong.
  */
 export function webCryptoMultiplierWorks(): Promise<boolean> {
   detection ??= (async () => {
     try {
       const point = multiplyPoint(GENERATOR, 2n);
       const expected = multiplyPoint(point, PROBE_SCALAR);
-      return (await multiplyWithWebCrypto(point, PROBE_SCALAR)).x === expected.x;
+      if ((await multiplyWithWebCrypto(point, PROBE_SCALAR)).x !== expected.x) return false;
+      const fresh = await multiplyByFreshScalarWithWebCrypto(point);
+      return fresh.point.x === multiplyPoint(point, fresh.scalar).x;
     } catch {
       return false;
     }
   })();
   return detection;
+}
+
+async function choose(): Promise<ScalarMultiplier> {
+  chosen ??= (await webCryptoMultiplierWorks()) ? webCryptoMultiplier : nobleMultiplier;
+  return chosen;
 }
 
 /**
@@ -149,7 +197,12 @@ export const webCryptoOrNobleMultiplier: ScalarMultiplier = Object.freeze({
     return chosen?.name ?? 'webcrypto-or-noble';
   },
   async multiply(point: Point, scalar: bigint): Promise<Point> {
-    chosen ??= (await webCryptoMultiplierWorks()) ? webCryptoMultiplier : nobleMultiplier;
-    return chosen.multiply(point, scalar);
+    return (await choose()).multiply(point, scalar);
+  },
+  async multiplyByFreshScalar(point: Point): Promise<FreshProduct> {
+    const multiplier = await choose();
+    if (multiplier.multiplyByFreshScalar !== undefined) return multiplier.multiplyByFreshScalar(point);
+    const scalar = randomScalar();
+    return Object.freeze({ point: await multiplier.multiply(point, scalar), scalar });
   },
 });

@@ -10,6 +10,9 @@ import {
   N,
   P,
   type Point,
+  type ScalarMultiplier,
+  blind,
+  unblind,
   ErrorCodes,
   encodeValue,
   isPseudoError,
@@ -66,6 +69,37 @@ describe('WebCrypto multiplier', () => {
     const blinded = await webCryptoMultiplier.multiply(x, r);
     const back = await webCryptoMultiplier.multiply(blinded, invert(r));
     assert.equal(back.x, x.x);
+  });
+
+  it('multiplies by a fresh scalar it generates: r in [2, n−1], never twice, and the pure-JS x for it', async () => {
+    const point = randomPoint();
+    const scalars = new Set<bigint>();
+    for (let i = 0; i < 4; i++) {
+      const fresh = await webCryptoMultiplier.multiplyByFreshScalar!(point);
+      assert.ok(fresh.scalar >= 2n && fresh.scalar < N);
+      assert.equal(fresh.point.x, multiplyPoint(point, fresh.scalar).x);
+      scalars.add(fresh.scalar);
+    }
+    assert.equal(scalars.size, 4);
+  });
+
+  it('blinds with a generated scalar and unblinds with its inverse back to X', async () => {
+    const x = encodeValue('85073003328');
+    const blinded = await blind(x, webCryptoMultiplier);
+    assert.equal((blinded.scalar * blinded.inverse) % N, 1n);
+    assert.equal(blinded.point.x, multiplyPoint(x, blinded.scalar).x);
+    assert.equal((await unblind(blinded.point, blinded, webCryptoMultiplier)).x, x.x);
+  });
+
+  it('blinding holds a multiplier to its fresh-scalar contract (r in [2, n−1])', async () => {
+    for (const scalar of [1n, 0n, N]) {
+      const careless: ScalarMultiplier = {
+        name: 'careless',
+        multiply: nobleMultiplier.multiply,
+        multiplyByFreshScalar: async (point) => ({ point, scalar }),
+      };
+      await assert.rejects(blind(encodeValue('x'), careless), RangeError);
+    }
   });
 
   it('refuses scalars outside [1, n−1] before touching the platform', async () => {
