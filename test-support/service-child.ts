@@ -4,7 +4,7 @@
 import { type StartTestServiceOptions, type TestServiceDomain, startTestService } from '@blindpseudo/server/testing';
 
 const dataDir = process.argv[3] || undefined;
-const more = JSON.parse(process.argv[4] ?? '{}') as Pick<StartTestServiceOptions, 'storage' | 'publicBaseUrl'>;
+const more = JSON.parse(process.argv[4] ?? '{}') as Pick<StartTestServiceOptions, 'storage' | 'publicBaseUrl' | 'cors'>;
 const service = await startTestService({
   domains: JSON.parse(process.argv[2]!) as TestServiceDomain[],
   ...(dataDir === undefined ? {} : { dataDir }),

@@ -29,6 +29,8 @@ export interface ServiceProcessOptions {
   readonly storage?: Record<string, unknown>;
   /** `config.publicBaseUrl`: instances sharing domains share it (it makes the audiences). */
   readonly publicBaseUrl?: string;
+  /** `config.cors`: origins of browser pages allowed to call (e.g. a benchmark's page). */
+  readonly cors?: { allowedOrigins: string[] };
 }
 
 export async function startServiceProcess(
@@ -50,6 +52,7 @@ export async function startServiceProcess(
       JSON.stringify({
         ...(options.storage === undefined ? {} : { storage: options.storage }),
         ...(options.publicBaseUrl === undefined ? {} : { publicBaseUrl: options.publicBaseUrl }),
+        ...(options.cors === undefined ? {} : { cors: options.cors }),
       }),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...options.env } },

@@ -1,19 +1,27 @@
 /**
  * Client-side CPU per pseudonymize round trip (encode, blind, HTTP + JSON, unblind), for our
  * client and for the official eHealth JS helper, side by side against the same local service.
- * The service runs in a child process, so this process's CPU time is the client's alone. The last
- * lines send the same request with no crypto (a fixed point), by the client's Node exchange
+ * The service runs in a child process, so this process's CPU time is the client's alone. The Node
+ * lines then send the same request with no crypto (a fixed point), by the client's Node exchange
  * (HTTP/1.1 on kept-alive sockets, its default in Node) and by `fetch`: the transports' floors.
+ *
+ * The Chromium lines (browser-rows.ts) are the browser path: our client with its browser default
+ * (WebCrypto ECDH), in pure JS, and the official helper, in headless Chromium, with the CPU of
+ * every Chromium process; their ratio is to the official helper in Chromium. Without Chromium
+ * (or with BENCH_BROWSER=0) they are left out, saying so.
  *
  *     npm run bench:client            (BENCH_N=200 for more round trips per run)
  */
-import { GENERATOR, pointToJson } from '@blindpseudo/core';
+import { existsSync } from 'node:fs';
+import { GENERATOR, pointToJson, webCryptoMultiplier } from '@blindpseudo/core';
 import { loadNativeMultiplier, nativePointSearch } from '@blindpseudo/native-multiplier';
 import { createClient } from '../src/index.js';
 import { nodeExchange } from '../src/node-exchange.js';
 import { loadOfficialHelper, officialHttpClient } from '../../../test-support/official-helper.ts';
 import { startServiceProcess } from '../../../test-support/service-process.ts';
 import { multiplicationMicros, opensslEcdhP521, recordFigures } from '../../../test-support/bench-kit.ts';
+import { CHROMIUM } from '../../../test-support/chromium.ts';
+import { BROWSER_CONTENDERS, type BrowserBench, startBrowserBench } from './browser-rows.ts';
 
 process.noDeprecation = true; // the official helper's bn.js uses Buffer()
 const DOMAIN = 'bench_v1';
@@ -33,7 +41,10 @@ async function measure(run: (value: string) => Promise<unknown>, tag: string): P
   return { cpuMs: (used.user + used.system) / 1000 / N, wallMs: (performance.now() - start) / N };
 }
 
-const service = await startServiceProcess([DOMAIN]);
+const browserSkip =
+  process.env.BENCH_BROWSER === '0' ? 'BENCH_BROWSER=0' : existsSync(CHROMIUM) ? undefined : `no ${CHROMIUM}`;
+const browser: BrowserBench | undefined = browserSkip === undefined ? await startBrowserBench() : undefined;
+const service = await startServiceProcess([DOMAIN], browser && { cors: { allowedOrigins: [browser.origin] } });
 try {
   const official = await loadOfficialHelper();
   const ours = createClient({ baseUrls: service.baseUrl, cache: false });
@@ -60,6 +71,10 @@ try {
     });
     contenders.push(['@blindpseudo/client + native multiplier', (v) => oursNative.pseudonymize(DOMAIN, v)]);
   }
+  // The browser default, WebCrypto, on Node's WebCrypto: Node's OpenSSL has a generic P-521, so this
+  // is slower than pure JS here (why Node's default stays pure JS); the Chromium lines are the browser's.
+  const oursWebCrypto = createClient({ baseUrls: service.baseUrl, cache: false, multiplier: webCryptoMultiplier });
+  contenders.push(["@blindpseudo/client + Node's WebCrypto", (v) => oursWebCrypto.pseudonymize(DOMAIN, v)]);
   // The floors under every contender: the same request and its JSON read, no crypto.
   const url = `${service.baseUrl}/domains/${DOMAIN}/pseudonymize`;
   const fixedBody = { crv: 'P-521', ...pointToJson(GENERATOR) };
@@ -82,26 +97,47 @@ try {
   ]);
   for (const [, run] of contenders) for (let i = 0; i < 10; i++) await run(`warm-${i}`); // JIT warm-up
   const best = new Map<string, Sample>();
+  const keep = (name: string, sample: Sample): void => {
+    const previous = best.get(name);
+    if (previous === undefined || sample.cpuMs < previous.cpuMs) best.set(name, sample);
+  };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, run] of contenders) {
-      const sample = await measure(run, `r${round}`);
-      const previous = best.get(name);
-      if (previous === undefined || sample.cpuMs < previous.cpuMs) best.set(name, sample);
+    for (const [name, run] of contenders) keep(name, await measure(run, `r${round}`));
+  }
+  if (browser !== undefined) {
+    await browser.open(service.baseUrl, DOMAIN);
+    for (const [, contender] of BROWSER_CONTENDERS) await browser.measure(contender, 10, 'warm');
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, contender] of BROWSER_CONTENDERS) keep(name, await browser.measure(contender, N, `r${round}`));
     }
   }
-  const baseline = best.get(contenders[1]![0])!;
   const mult = multiplicationMicros();
   console.log(`pseudonymize round trips, client side, best of ${ROUNDS} runs of ${N} (service in another process)`);
   console.log(`openssl speed ecdhp521 (same run): ${Math.round(opensslEcdhP521())} ops/s = ${mult.toFixed(0)} µs\n`);
   console.log(
-    `${'client'.padEnd(40)} ${'CPU ms/op'.padStart(10)} ${'multiplications'.padStart(16)} ${'wall ms/op'.padStart(11)} ${'CPU vs official'.padStart(16)}`,
+    `${'client'.padEnd(46)} ${'CPU ms/op'.padStart(10)} ${'multiplications'.padStart(16)} ${'wall ms/op'.padStart(11)} ${'CPU vs official'.padStart(16)}`,
   );
-  for (const [name] of contenders) {
-    const s = best.get(name)!;
+  const rows: [string, Sample][] = contenders.map(([name]) => [name, best.get(name)!]);
+  report(rows, best.get(contenders[1]![0])!, mult);
+  if (browser === undefined) console.log(`(Chromium lines left out: ${browserSkip})`);
+  else
+    report(
+      BROWSER_CONTENDERS.map(([name]) => [name, best.get(name)!]),
+      best.get(BROWSER_CONTENDERS[2]![0])!,
+      mult,
+    );
+} finally {
+  await service.stop();
+  await browser?.close();
+}
+
+/** Prints and records rows, with their CPU as a ratio to `baseline`'s (the official helper's). */
+function report(rows: readonly [string, Sample][], baseline: Sample, mult: number): void {
+  for (const [name, s] of rows) {
     const multiplications = (s.cpuMs * 1000) / mult;
     const versusOfficial = s.cpuMs / baseline.cpuMs;
     console.log(
-      `${name.padEnd(40)} ${s.cpuMs.toFixed(2).padStart(10)} ${multiplications.toFixed(1).padStart(16)} ${s.wallMs.toFixed(2).padStart(11)} ${`${versusOfficial.toFixed(2)}×`.padStart(16)}`,
+      `${name.padEnd(46)} ${s.cpuMs.toFixed(2).padStart(10)} ${multiplications.toFixed(1).padStart(16)} ${s.wallMs.toFixed(2).padStart(11)} ${`${versusOfficial.toFixed(2)}×`.padStart(16)}`,
     );
     recordFigures([
       {
@@ -120,6 +156,4 @@ try {
       },
     ]);
   }
-} finally {
-  await service.stop();
 }

@@ -1,0 +1,75 @@
+/**
+ * The page of the Chromium rows of client.bench.ts (bundled by esbuild): our client with the
+ * browser default (WebCrypto), our client in pure JS, and the official helper, each making
+ * pseudonymize round trips against the service, cross-origin; and the same request without crypto. `window.roundTrips(name, n, tag)`
+ * runs n of them one after the other.
+ */
+import { Curve, PseudonymisationHelper, type PseudonymisationClient } from '@smals-belgium-shared/pseudo-helper';
+import { GENERATOR, pointToJson } from '@blindpseudo/core';
+import { createClient, nobleMultiplier } from '../src/index.js';
+
+type RoundTrip = (value: string) => Promise<unknown>;
+
+/** The integrator's side of the official helper over the page's fetch (non-2xx rejected). */
+function officialClient(baseUrl: string): PseudonymisationClient {
+  const call = async (method: 'GET' | 'POST', path: string, body?: string): Promise<string> => {
+    const headers = body === undefined ? undefined : { 'content-type': 'application/json' };
+    const response = await fetch(`${baseUrl}/domains/${path}`, { method, body, headers });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return text;
+  };
+  return {
+    getDomain: (domain) => call('GET', domain),
+    pseudonymize: (domain, payload) => call('POST', `${domain}/pseudonymize`, payload),
+    identify: (domain, payload) => call('POST', `${domain}/identify`, payload),
+    pseudonymizeMultiple: (domain, payload) => call('POST', `${domain}/pseudonymizeMultiple`, payload),
+    identifyMultiple: (domain, payload) => call('POST', `${domain}/identifyMultiple`, payload),
+  };
+}
+
+const FIXED_POINT = { crv: 'P-521', ...pointToJson(GENERATOR) };
+
+/** The same request and its JSON read, no crypto: the floor under every contender. */
+async function fixedRequest(url: string): Promise<unknown> {
+  const body = JSON.stringify({ id: crypto.randomUUID(), ...FIXED_POINT });
+  const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  return (await response.json()) as unknown;
+}
+
+async function contenders(baseUrl: string, domain: string): Promise<Record<string, RoundTrip>> {
+  const ours = createClient({ baseUrls: baseUrl, cache: false });
+  const pureJs = createClient({ baseUrls: baseUrl, cache: false, multiplier: nobleMultiplier });
+  const document = await ours.getDomain(domain);
+  const theirs = new PseudonymisationHelper(officialClient(baseUrl)).createDomain(
+    domain,
+    Curve.P521,
+    document.audience,
+    document.bufferSize,
+  );
+  await ours.pseudonymize(domain, 'first');
+  if (ours.multiplierName !== 'webcrypto') throw new Error(`the default multiplier is ${ours.multiplierName}`);
+  return {
+    default: (v) => ours.pseudonymize(domain, v),
+    pureJs: (v) => pureJs.pseudonymize(domain, v),
+    official: (v) => theirs.valueFactory.fromString(v).pseudonymize(),
+    floor: () => fixedRequest(`${baseUrl}/domains/${domain}/pseudonymize`),
+  };
+}
+
+const page = window as unknown as {
+  setUp(baseUrl: string, domain: string): Promise<void>;
+  roundTrips(name: string, n: number, tag: string): Promise<number>;
+  ready: boolean;
+};
+let runs: Record<string, RoundTrip> = {};
+page.setUp = async (baseUrl, domain) => {
+  runs = await contenders(baseUrl, domain);
+};
+page.roundTrips = async (name, n, tag) => {
+  const run = runs[name]!;
+  const start = performance.now();
+  for (let i = 0; i < n; i++) await run(`${tag}-${i}-${Math.random().toString(36).slice(2, 10)}`);
+  return performance.now() - start;
+};
+page.ready = true;
