@@ -48,18 +48,16 @@ export class TransitUsesPruning {
 
 /** SQLite: pruning and insert in one write transaction. */
 export function useTransitOnceSqlite(
-  db: Database.Database,
+  write: <T>(work: () => T) => T,
   statement: (sql: string) => Database.Statement,
   pruning: TransitUsesPruning,
   use: TransitUse,
 ): boolean {
-  return db
-    .transaction(() => {
-      if (pruning.claim(use.now))
-        pruning.pruned(statement(PRUNE_SQLITE).run(use.now, TRANSIT_USES_PRUNE_BATCH).changes, use.now);
-      return statement(INSERT_SQL).run(use.domainKey, use.jti, use.keepUntil).changes > 0;
-    })
-    .immediate();
+  return write(() => {
+    if (pruning.claim(use.now))
+      pruning.pruned(statement(PRUNE_SQLITE).run(use.now, TRANSIT_USES_PRUNE_BATCH).changes, use.now);
+    return statement(INSERT_SQL).run(use.domainKey, use.jti, use.keepUntil).changes > 0;
+  });
 }
 
 const numbered = (sql: string): string => {
