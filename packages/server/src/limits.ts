@@ -64,11 +64,18 @@ export class Quotas {
     this.#onAlarm = onAlarm;
   }
 
-  /** Counts `items` of `operation` for the principal today; throws 429 past the quota. */
+  /**
+   * Counts `items` of `operation` for the principal today; throws 429 past the quota. Counts are
+   * read only to enforce a quota and to raise the alarm: an operation with neither configured is
+   * not counted (a write transaction per request saved). A quota or an alarm configured later,
+   * at a restart, counts from then on.
+   */
   async count(principalId: string, operation: QuotaOperation, items: number): Promise<void> {
+    const limit = this.#limits.dailyQuota[operation];
+    const threshold = this.#limits.enumerationAlarmItemsPerDay;
+    if (limit === undefined && threshold === undefined) return;
     const now = this.#now();
     const day = new Date(now).toISOString().slice(0, 10);
-    const limit = this.#limits.dailyQuota[operation];
     const { counted, total } = await this.#storage.addUsage(principalId, operation, day, items, limit);
     if (!counted) {
       const retryAfter = Math.max(1, Math.ceil((DAY_MS - (now % DAY_MS)) / 1000));
@@ -78,7 +85,6 @@ export class Quotas {
         { headers: { 'retry-after': String(retryAfter) } },
       );
     }
-    const threshold = this.#limits.enumerationAlarmItemsPerDay;
     if (threshold !== undefined && total - items < threshold && total >= threshold) {
       this.#onAlarm(Object.freeze({ principal: principalId, operation, threshold }));
     }

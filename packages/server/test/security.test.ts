@@ -3,7 +3,9 @@
  * operation, revocation at the next request, the admin API, transit policy, quotas and rate limits.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { blind, encodeValue, openTransitInfo, pointToJson } from '@blindpseudo/core';
 import { type TestService, startTestService } from '../src/testing.js';
 
@@ -364,6 +366,37 @@ describe('limits', () => {
     as = client(svc, await svc.token('mallory'));
     assertProblem(await as.post('quota_v1/pseudonymize', await blindedPoint()), 429, 'tooManyRequests');
     await svc.close();
+  });
+
+  it('counts only the operations that have a quota or are watched by the alarm', async () => {
+    const usage = (svc: TestService): { operation: string; items: number }[] => {
+      const db = new Database(join(svc.dataDir, 'blindpseudo.db'), { readonly: true });
+      try {
+        return db.prepare('SELECT operation, items FROM usage_counters ORDER BY operation').all() as {
+          operation: string;
+          items: number;
+        }[];
+      } finally {
+        db.close();
+      }
+    };
+    const domains = [{ key: 'count_v1', accessRule: { pseudonymize: ['*'], identify: ['*'] } }];
+    const quotaOnIdentify = await startTestService({ limits: { dailyQuota: { identify: 5 } }, domains });
+    try {
+      const as = client(quotaOnIdentify);
+      assert.equal((await as.post('count_v1/pseudonymize', await blindedPoint())).statusCode, 200);
+      assert.deepEqual(usage(quotaOnIdentify), [], 'pseudonymize has no quota and no alarm: not counted');
+    } finally {
+      await quotaOnIdentify.close();
+    }
+    const watched = await startTestService({ limits: { enumerationAlarmItemsPerDay: 100 }, domains });
+    try {
+      const as = client(watched);
+      assert.equal((await as.post('count_v1/pseudonymize', await blindedPoint())).statusCode, 200);
+      assert.deepEqual(usage(watched), [{ operation: 'pseudonymize', items: 1 }], 'the alarm needs the count');
+    } finally {
+      await watched.close();
+    }
   });
 
   it('the rate limit answers 429 with Retry-After, and lets the principal in again later', async () => {
