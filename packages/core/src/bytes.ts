@@ -107,9 +107,7 @@ export function bigintToBytes(n: bigint, length: number): Uint8Array {
 /** Minimal big-endian bytes of `n` (0 → empty). */
 export function bigintToMinimalBytes(n: bigint): Uint8Array {
   if (n < 0n) throw new RangeError('integer must not be negative');
-  let len = 0;
-  for (let v = n; v > 0n; v >>= 8n) len++;
-  return bigintToBytes(n, len);
+  return n === 0n ? new Uint8Array(0) : bigintToBytes(n, (n.toString(16).length + 1) >> 1);
 }
 
 const encoder = new TextEncoder();

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   N,
+  bigintToMinimalBytes,
   blind,
   bytesToBigint,
   createTransitInfo,
@@ -97,6 +98,28 @@ describe('codecs', () => {
         assert.equal(bytes[0]! & 0x80, 0, 'never negative as a signed integer');
         assert.equal(bytesToBigint(bytes), k);
         assert.equal(scalarFromTransitBase64(text), k);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('minimal big-endian bytes', () => {
+  it('are the shortest bytes of the integer: none for 0, no leading zero byte otherwise', () => {
+    assert.deepEqual(bigintToMinimalBytes(0n), new Uint8Array(0));
+    for (const [n, bytes] of [
+      [1n, [1]],
+      [0xffn, [0xff]],
+      [0x100n, [1, 0]],
+      [0xfffn, [0x0f, 0xff]],
+    ] as const) {
+      assert.deepEqual(bigintToMinimalBytes(n), new Uint8Array(bytes));
+    }
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: (1n << 528n) - 1n }), (n) => {
+        const bytes = bigintToMinimalBytes(n);
+        assert.notEqual(bytes[0], 0);
+        assert.equal(bytesToBigint(bytes), n);
       }),
       { numRuns: 500 },
     );
