@@ -16,7 +16,7 @@
  * keys rotate long before.
  */
 import { assertBytes, assertObject } from './assert.js';
-import { fromBase64Url, toBase64Url, utf8Decode } from './bytes.js';
+import { fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from './bytes.js';
 import { ErrorCodes, PseudoError } from './errors.js';
 import { TRANSIT_KEY_BYTES } from './protocol.js';
 
@@ -185,6 +185,20 @@ function asciiBytes(text: string): Uint8Array {
 }
 
 /**
+ * The protected header's segment and its ASCII bytes (the AES-GCM additional data), kept for the
+ * last header seen: the transits made in the same second for one domain share it.
+ */
+let lastHeader: { readonly json: string; readonly segment: string; readonly aad: Uint8Array } | undefined;
+
+function protectedHeader(json: string): { readonly segment: string; readonly aad: Uint8Array } {
+  if (lastHeader?.json !== json) {
+    const segment = toBase64Url(utf8Encode(json));
+    lastHeader = { json, segment, aad: asciiBytes(segment) };
+  }
+  return lastHeader;
+}
+
+/**
  * Random IVs drawn 256 at a time: one call to the random source costs as much as the whole
  * AES-GCM of a transitInfo on node:crypto. Each byte is handed out once; IVs are public anyway.
  */
@@ -232,8 +246,8 @@ export async function sealTransitInfoJweWithIv(
   assertBytes(plaintext, 'plaintext');
   assertBytes(key, 'key', TRANSIT_KEY_BYTES);
   assertBytes(iv, 'iv', TRANSIT_INFO_IV_BYTES);
-  const protectedSegment = toBase64Url(new TextEncoder().encode(JSON.stringify(header)));
-  const sealed = await aesGcm.seal(key, iv, asciiBytes(protectedSegment), plaintext);
+  const { segment: protectedSegment, aad } = protectedHeader(JSON.stringify(header));
+  const sealed = await aesGcm.seal(key, iv, aad, plaintext);
   if (!(sealed instanceof Uint8Array) || sealed.length !== plaintext.length + TRANSIT_INFO_TAG_BYTES) {
     throw new TypeError(`${aesGcm.name}: seal must return the ciphertext and its 16-byte tag`);
   }

@@ -16,6 +16,7 @@
  * transits for its domain.
  */
 import { assertBytes, assertInteger, assertString } from './assert.js';
+import { utf8Encode } from './bytes.js';
 import { ErrorCodes, PseudoError } from './errors.js';
 import { TRANSIT_KEY_BYTES } from './protocol.js';
 import { scalarFromTransitBase64, scalarToTransitBase64 } from './scalar.js';
@@ -83,7 +84,7 @@ export async function createTransitInfo(options: CreateTransitInfoOptions): Prom
   }
   const payload = { ...claims, iat, exp, scalar: scalarToTransitBase64(scalar) };
   const header = { alg: TRANSIT_INFO_ALG, enc: TRANSIT_INFO_ENC, kid, aud: audience, iat, exp };
-  return sealTransitInfoJwe(header, new TextEncoder().encode(JSON.stringify(payload)), key, options.aesGcm);
+  return sealTransitInfoJwe(header, utf8Encode(JSON.stringify(payload)), key, options.aesGcm);
 }
 
 /**
