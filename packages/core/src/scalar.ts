@@ -23,14 +23,27 @@ export function assertScalar(k: bigint, label = 'scalar'): void {
 
 /** A uniformly random scalar in [2, n−1]. */
 export function randomScalar(): bigint {
-  const buf = new Uint8Array(SCALAR_BYTES);
-  for (;;) {
+  return randomScalars(1)[0]!;
+}
+
+/**
+ * `count` uniformly random scalars in [2, n−1], from one call to the random source for all of
+ * them (a draw out of range, with odds of about 2⁻²⁶⁰, is drawn again); the bytes are then wiped.
+ */
+function randomScalars(count: number): bigint[] {
+  const out: bigint[] = [];
+  const buf = new Uint8Array(SCALAR_BYTES * count);
+  while (out.length < count) {
     globalThis.crypto.getRandomValues(buf);
-    buf[0]! &= TOP_MASK;
-    const k = bytesToBigint(buf);
+    for (let at = 0; at < buf.length && out.length < count; at += SCALAR_BYTES) {
+      const draw = buf.subarray(at, at + SCALAR_BYTES);
+      draw[0]! &= TOP_MASK;
+      const k = bytesToBigint(draw);
+      if (k >= 2n && k < N) out.push(k);
+    }
     buf.fill(0);
-    if (k >= 2n && k < N) return k;
   }
+  return out;
 }
 
 /** A blinding scalar with its inverse mod n. */
@@ -40,8 +53,8 @@ export interface ScalarPair {
 }
 
 // Pairs drawn ahead, inverted together: one inversion and three products mod n per pair instead
-// of an inversion each (a tenth of its cost). Each pair is handed out once, then forgotten.
-const PAIRS_PER_DRAW = 16;
+// of an inversion each. Each pair is handed out once, then forgotten.
+const PAIRS_PER_DRAW = 32;
 let pairs: ScalarPair[] = [];
 
 /**
@@ -68,7 +81,7 @@ export function pairWithInverses(scalars: readonly bigint[]): ScalarPair[] {
 
 /** A fresh uniformly random scalar in [2, n−1] with its inverse (never handed out twice). */
 export function randomScalarPair(): ScalarPair {
-  if (pairs.length === 0) pairs = pairWithInverses(Array.from({ length: PAIRS_PER_DRAW }, randomScalar));
+  if (pairs.length === 0) pairs = pairWithInverses(randomScalars(PAIRS_PER_DRAW));
   return pairs.pop()!;
 }
 
