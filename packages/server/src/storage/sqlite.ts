@@ -157,23 +157,23 @@ export class SqliteStorage implements Storage {
 
   async insertDomain(domain: StoredDomain, firstTransitKey: StoredTransitKey): Promise<void> {
     this.#write(() => {
-        this.#statement(
-          `INSERT INTO domains (domain_key, description, buffer_size, time_to_live_in_transit, owners, access_rule,
+      this.#statement(
+        `INSERT INTO domains (domain_key, description, buffer_size, time_to_live_in_transit, owners, access_rule,
              transit_policy, wrapped_scalar, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(domain.definition.key, ...definitionColumns(domain.definition), domain.wrappedScalar, domain.createdAt);
-        this.#insertTransitKey(firstTransitKey);
-        this.#statement(BUMP_DEFINITIONS_SQL).run();
-      });
+      ).run(domain.definition.key, ...definitionColumns(domain.definition), domain.wrappedScalar, domain.createdAt);
+      this.#insertTransitKey(firstTransitKey);
+      this.#statement(BUMP_DEFINITIONS_SQL).run();
+    });
   }
 
   async updateDomainDefinition(definition: DomainConfig): Promise<void> {
     this.#write(() => {
-        this.#statement(
-          `UPDATE domains SET description = ?, buffer_size = ?, time_to_live_in_transit = ?, owners = ?,
+      this.#statement(
+        `UPDATE domains SET description = ?, buffer_size = ?, time_to_live_in_transit = ?, owners = ?,
              access_rule = ?, transit_policy = ? WHERE domain_key = ?`,
-        ).run(...definitionColumns(definition), definition.key);
-        this.#statement(BUMP_DEFINITIONS_SQL).run();
-      });
+      ).run(...definitionColumns(definition), definition.key);
+      this.#statement(BUMP_DEFINITIONS_SQL).run();
+    });
   }
 
   async replaceWrappedKeys(change: Parameters<Storage['replaceWrappedKeys']>[0]): Promise<void> {
@@ -196,12 +196,13 @@ export class SqliteStorage implements Storage {
 
   async rotateTransitKey(next: StoredTransitKey, now: number): Promise<void> {
     this.#write(() => {
-        this.#statement(
-          'UPDATE transit_keys SET deactivated_at = ? WHERE domain_key = ? AND deactivated_at IS NULL',
-        ).run(now, next.domainKey);
-        this.#insertTransitKey(next);
-        this.#statement(BUMP_DEFINITIONS_SQL).run();
-      });
+      this.#statement('UPDATE transit_keys SET deactivated_at = ? WHERE domain_key = ? AND deactivated_at IS NULL').run(
+        now,
+        next.domainKey,
+      );
+      this.#insertTransitKey(next);
+      this.#statement(BUMP_DEFINITIONS_SQL).run();
+    });
   }
 
   async deleteTransitKeys(domainKey: string, kids: readonly string[]): Promise<void> {
@@ -297,17 +298,17 @@ export class SqliteStorage implements Storage {
     limit: number | undefined,
   ): Promise<{ counted: boolean; total: number }> {
     return this.#write(() => {
-        const row = this.#statement(
-          'SELECT items FROM usage_counters WHERE principal_id = ? AND operation = ? AND day = ?',
-        ).get(principalId, operation, day) as { items: number } | undefined;
-        const current = row?.items ?? 0;
-        if (limit !== undefined && current + items > limit) return { counted: false, total: current };
-        this.#statement(
-          `INSERT INTO usage_counters (principal_id, operation, day, items) VALUES (?, ?, ?, ?)
+      const row = this.#statement(
+        'SELECT items FROM usage_counters WHERE principal_id = ? AND operation = ? AND day = ?',
+      ).get(principalId, operation, day) as { items: number } | undefined;
+      const current = row?.items ?? 0;
+      if (limit !== undefined && current + items > limit) return { counted: false, total: current };
+      this.#statement(
+        `INSERT INTO usage_counters (principal_id, operation, day, items) VALUES (?, ?, ?, ?)
              ON CONFLICT (principal_id, operation, day) DO UPDATE SET items = items + excluded.items`,
-        ).run(principalId, operation, day, items);
-        return { counted: true, total: current + items };
-      });
+      ).run(principalId, operation, day, items);
+      return { counted: true, total: current + items };
+    });
   }
 
   async appendAudit(chain: string, seal: (head: AuditHead | undefined) => readonly StoredAuditRecord[]): Promise<void> {
