@@ -50,6 +50,17 @@ describe('P-521 field with the Mersenne reduction', () => {
     );
   });
 
+  it("multiplies by the curve's a (−3) like any product, either side, edges included", () => {
+    const { a } = p521.Point.CURVE();
+    for (const v of [0n, 1n, 2n, P - 1n, P - 2n, a, (P + 1n) / 3n, P / 3n]) {
+      assert.equal(P521_FIELD.mul(a, v), mod(a * v, P), `a·${v}`);
+      assert.equal(P521_FIELD.mul(v, a), mod(a * v, P), `${v}·a`);
+    }
+    fc.assert(
+      fc.property(element, (v) => P521_FIELD.mul(a, v) === mod(a * v, P) && P521_FIELD.mul(v, a) === mod(a * v, P)),
+    );
+  });
+
   it('the curve equation by Mersenne reductions equals x³ + a·x + b mod p, for any x', () => {
     const { a, b } = p521.Point.CURVE();
     const rhs = (x: bigint): bigint => mod(x * x * x + a * x + b, P);
