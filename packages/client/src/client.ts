@@ -83,7 +83,7 @@ export class PseudonymisationClient {
   }
 
   /**
-   * The name of the scalar multiplication that blinds: `webcrypto`, `noble` (pure JS), `native`, …
+   * The name of the scalar multiplication that blinds: `webcrypto`, `noble` (pure JS), `openssl-native`, …
    * (the default outside Node reads `webcrypto-or-noble` until its first multiplication chose).
    */
   get multiplierName(): string {
