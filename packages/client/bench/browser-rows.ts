@@ -9,13 +9,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { type Browser, type Page, chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../../test-support/chromium.ts';
 import { processCpuMicros } from '../../../test-support/bench-kit.ts';
 
 /** What a Chromium row measures: the client's name in the bench table, and the page's contender. */
 export const BROWSER_CONTENDERS: readonly (readonly [string, string])[] = [
-  ['Chromium: @blindpseudo/client (WebCrypto)', 'default'],
+  ['Chromium: @blindpseudo/client (default: WebCrypto)', 'default'],
   ['Chromium: @blindpseudo/client, pure JS', 'pureJs'],
   ['Chromium: @smals-belgium-shared/pseudo-helper', 'official'],
   ['Chromium: fetch + JSON alone (no crypto)', 'floor'],
@@ -29,7 +29,7 @@ export interface BrowserSample {
 export interface BrowserBench {
   /** The page's origin, for the service's `cors.allowedOrigins`. */
   readonly origin: string;
-  /** Loads the page against the service, once. */
+  /** Starts Chromium and loads the page against the service, once. */
   open(baseUrl: string, domain: string): Promise<void>;
   /** n round trips of one contender: CPU of all Chromium processes and wall time, per round trip. */
   measure(contender: string, n: number, tag: string): Promise<BrowserSample>;
@@ -85,7 +85,7 @@ async function pageScript(): Promise<string> {
   return bundle.outputFiles[0]!.text;
 }
 
-/** Starts the page's server and Chromium (the service must allow `origin` before `open`). */
+/** Starts the page's server (the service must allow `origin`); `open` starts Chromium. */
 export async function startBrowserBench(): Promise<BrowserBench> {
   const script = await pageScript();
   const html =
@@ -96,7 +96,6 @@ export async function startBrowserBench(): Promise<BrowserBench> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const before = new Set(descendants(process.pid));
   const isNode = (pid: number): boolean => {
     try {
       return readlinkSync(`/proc/${pid}/exe`) === process.execPath;
@@ -104,19 +103,24 @@ export async function startBrowserBench(): Promise<BrowserBench> {
       return true; // gone, or not ours to read
     }
   };
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS] });
-  const tab = await browser.newPage();
+  let browser: Browser | undefined;
+  let tab: Page | undefined;
+  let before = new Set<number>();
   const errors: string[] = [];
-  tab.on('pageerror', (err) => errors.push(err.message));
-  // Chromium's processes: ours, started since, and not Node (the service's process is Node).
+  // Chromium's processes: ours, started with it, and not Node (the service's process is Node).
   const chromiumPids = (): number[] => descendants(process.pid).filter((pid) => !before.has(pid) && !isNode(pid));
-  type Page = {
+  type BenchPage = {
     setUp(b: string, d: string): Promise<void>;
     roundTrips(c: string, n: number, t: string): Promise<number>;
   };
   return {
     origin,
     async open(baseUrl, domain) {
+      // Launched only now, so that its idle processes do not run beside the Node lines.
+      before = new Set(descendants(process.pid));
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS] });
+      tab = await browser.newPage();
+      tab.on('pageerror', (err) => errors.push(err.message));
       await tab.goto(`${origin}/`);
       await tab
         .waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true, undefined, {
@@ -125,19 +129,19 @@ export async function startBrowserBench(): Promise<BrowserBench> {
         .catch((err: unknown) => {
           throw new Error(`the bench page did not load: ${errors.join('; ') || String(err)}`);
         });
-      await tab.evaluate(([b, d]) => (window as unknown as Page).setUp(b!, d!), [baseUrl, domain]);
+      await tab.evaluate(([b, d]) => (window as unknown as BenchPage).setUp(b!, d!), [baseUrl, domain]);
     },
     async measure(contender, n, tag) {
       const pids = chromiumPids();
       const cpu = cpuMicros(pids);
-      const wall = await tab.evaluate(
-        ([c, count, t]) => (window as unknown as Page).roundTrips(c as string, count as number, t as string),
+      const wall = await tab!.evaluate(
+        ([c, count, t]) => (window as unknown as BenchPage).roundTrips(c as string, count as number, t as string),
         [contender, n, tag] as const,
       );
       return { cpuMs: (cpuMicros(pids) - cpu) / 1000 / n, wallMs: wall / n };
     },
     async close() {
-      await browser.close();
+      await browser?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
