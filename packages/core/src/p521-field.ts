@@ -10,7 +10,9 @@
  * Only the hot operations (mul, sqr, add, sub) are replaced; everything else (inversion, square
  * roots, encoding) is noble's field, reached through the prototype. Like noble's, this is
  * JavaScript bigint arithmetic: the operation sequence does not depend on secrets (noble's
- * constant-time ladder), but the bigint operations themselves are not guaranteed constant-time.
+ * ladder, and core's own fixed-window multiplication, window-multiplication.ts, which the
+ * protocol's multiplications use), but the bigint operations themselves are not guaranteed
+ * constant-time.
  */
 import { Field, mod } from '@noble/curves/abstract/modular.js';
 import { weierstrass } from '@noble/curves/abstract/weierstrass.js';
