@@ -1,12 +1,12 @@
 /**
- * The page of the Chromium rows of client.bench.ts (bundled by esbuild): our client with the
- * browser default (WebCrypto), our client in pure JS, and the official helper, each making
+ * The page of the Chromium rows of client.bench.ts (bundled by esbuild): our client with its
+ * default (pure JS), our client on the browser's WebCrypto, and the official helper, each making
  * pseudonymize round trips against the service, cross-origin; and the same request without crypto. `window.roundTrips(name, n, tag)`
  * runs n of them one after the other.
  */
 import { Curve, PseudonymisationHelper, type PseudonymisationClient } from '@smals-belgium-shared/pseudo-helper';
 import { GENERATOR, pointToJson } from '@blindpseudo/core';
-import { createClient, nobleMultiplier } from '../src/index.js';
+import { createClient, webCryptoMultiplier } from '../src/index.js';
 
 type RoundTrip = (value: string) => Promise<unknown>;
 
@@ -39,7 +39,7 @@ async function fixedRequest(url: string): Promise<unknown> {
 
 async function contenders(baseUrl: string, domain: string): Promise<Record<string, RoundTrip>> {
   const ours = createClient({ baseUrls: baseUrl, cache: false });
-  const pureJs = createClient({ baseUrls: baseUrl, cache: false, multiplier: nobleMultiplier });
+  const webCrypto = createClient({ baseUrls: baseUrl, cache: false, multiplier: webCryptoMultiplier });
   const document = await ours.getDomain(domain);
   const theirs = new PseudonymisationHelper(officialClient(baseUrl)).createDomain(
     domain,
@@ -48,10 +48,10 @@ async function contenders(baseUrl: string, domain: string): Promise<Record<strin
     document.bufferSize,
   );
   await ours.pseudonymize(domain, 'first');
-  if (ours.multiplierName !== 'webcrypto') throw new Error(`the default multiplier is ${ours.multiplierName}`);
+  if (ours.multiplierName !== 'noble') throw new Error(`the default multiplier is ${ours.multiplierName}`);
   return {
     default: (v) => ours.pseudonymize(domain, v),
-    pureJs: (v) => pureJs.pseudonymize(domain, v),
+    webCrypto: (v) => webCrypto.pseudonymize(domain, v),
     official: (v) => theirs.valueFactory.fromString(v).pseudonymize(),
     floor: () => fixedRequest(`${baseUrl}/domains/${domain}/pseudonymize`),
   };

@@ -15,8 +15,8 @@ import { processCpuMicros } from '../../../test-support/bench-kit.ts';
 
 /** What a Chromium row measures: the client's name in the bench table, and the page's contender. */
 export const BROWSER_CONTENDERS: readonly (readonly [string, string])[] = [
-  ['Chromium: @blindpseudo/client (default: WebCrypto)', 'default'],
-  ['Chromium: @blindpseudo/client, pure JS', 'pureJs'],
+  ['Chromium: @blindpseudo/client (default: pure JS)', 'default'],
+  ['Chromium: @blindpseudo/client, WebCrypto', 'webCrypto'],
   ['Chromium: @smals-belgium-shared/pseudo-helper', 'official'],
   ['Chromium: fetch + JSON alone (no crypto)', 'floor'],
 ];

@@ -5,8 +5,8 @@
  * lines then send the same request with no crypto (a fixed point), by the client's Node exchange
  * (HTTP/1.1 on kept-alive sockets, its default in Node) and by `fetch`: the transports' floors.
  *
- * The Chromium lines (browser-rows.ts) are the browser path: our client with its browser default
- * (WebCrypto ECDH), in pure JS, and the official helper, in headless Chromium, with the CPU of
+ * The Chromium lines (browser-rows.ts) are the browser path: our client with its default (pure
+ * JS), on the browser's WebCrypto ECDH, and the official helper, in headless Chromium, with the CPU of
  * every Chromium process; their ratio is to the official helper in Chromium. Without Chromium
  * (or with BENCH_BROWSER=0) they are left out, saying so.
  *
@@ -71,8 +71,8 @@ try {
     });
     contenders.push(['@blindpseudo/client + native multiplier', (v) => oursNative.pseudonymize(DOMAIN, v)]);
   }
-  // The browser default, WebCrypto, on Node's WebCrypto: Node's OpenSSL has a generic P-521, so this
-  // is slower than pure JS here (why Node's default stays pure JS); the Chromium lines are the browser's.
+  // The WebCrypto multiplier on Node's WebCrypto: Node's OpenSSL has a generic P-521, so this is
+  // slower than pure JS here; the Chromium lines are the browser's.
   const oursWebCrypto = createClient({ baseUrls: service.baseUrl, cache: false, multiplier: webCryptoMultiplier });
   contenders.push(["@blindpseudo/client + Node's WebCrypto", (v) => oursWebCrypto.pseudonymize(DOMAIN, v)]);
   // The floors under every contender: the same request and its JSON read, no crypto.

@@ -10,7 +10,6 @@ import {
   type ScalarMultiplier,
   assertString,
   nobleMultiplier,
-  webCryptoOrNobleMultiplier,
   cacheEntries,
   optionalInteger,
   searchPoint,
@@ -60,10 +59,10 @@ export interface ClientOptions {
   /** Clock in ms since the epoch, for cache validity. Default `Date.now`. */
   now?: () => number;
   /**
-   * Scalar multiplication for blinding. Default: in browsers (anywhere but Node), the platform's
-   * WebCrypto ECDH on P-521 (`webCryptoOrNobleMultiplier` of `@blindpseudo/core`), or pure JS
-   * where that does not work; in Node pure JS (`nobleMultiplier`: Node's WebCrypto P-521 is
-   * slower), and `loadNativeMultiplier()` of `@blindpseudo/native-multiplier` is faster.
+   * Scalar multiplication for blinding. Default: pure JS (`nobleMultiplier` of
+   * `@blindpseudo/core`), everywhere: in Chromium it costs less than the platform's WebCrypto ECDH
+   * on P-521 (`webCryptoOrNobleMultiplier`, which may be chosen), and in Node less than Node's
+   * WebCrypto; in Node, `loadNativeMultiplier()` of `@blindpseudo/native-multiplier` is faster still.
    */
   multiplier?: ScalarMultiplier;
   /**
@@ -173,13 +172,8 @@ export function readClientOptions(options: ClientOptions): ClientSettings {
   };
 }
 
-/** True in Node (and runtimes that present themselves as Node). */
-function runsInNode(): boolean {
-  return typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
-}
-
 function checkMultiplier(multiplier: unknown): ScalarMultiplier {
-  if (multiplier === undefined) return runsInNode() ? nobleMultiplier : webCryptoOrNobleMultiplier;
+  if (multiplier === undefined) return nobleMultiplier;
   if (typeof (multiplier as ScalarMultiplier | null)?.multiply !== 'function')
     throw new TypeError('multiplier must be a ScalarMultiplier');
   return multiplier as ScalarMultiplier;
