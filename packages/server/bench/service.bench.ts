@@ -11,6 +11,7 @@
 // With `--keystore pkcs11` the same phases run twice in one run, on software keys (native
 // multiplier) and on a SoftHSM2 token (every domain multiplication a derive in the token, made by
 // the service child itself), and the table puts them side by side with the token's ratio.
+import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { blind, encodeValue, pointToJson, CURVE_NAME } from '@blindpseudo/core';
 import { startServiceProcess } from '../../../test-support/service-process.ts';
@@ -39,15 +40,38 @@ const pool = await Promise.all(
 const single = (i: number): unknown => ({ id: crypto.randomUUID(), crv: CURVE_NAME, ...pool[i % pool.length]! });
 const multiple = (i: number): unknown => ({ inputs: Array.from({ length: 10 }, (_, j) => single(i * 10 + j)) });
 
+// The load generator shares the 2 cores with the service: it sends over node:http on kept-alive
+// connections, a fifth of `fetch`'s CPU per request, so that it takes less from the service and
+// adds less of its own queueing to the latencies measured.
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
 /** One call; the number of items answered with a transit. */
-async function call(baseUrl: string, path: string, body: unknown): Promise<number> {
-  const response = await fetch(`${baseUrl}/domains/bench_v1/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+function call(baseUrl: string, path: string, body: unknown): Promise<number> {
+  const bytes = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${baseUrl}/domains/bench_v1/${path}`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': bytes.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          try {
+            const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+              transitInfo?: string;
+              outputs?: { transitInfo?: string }[];
+            };
+            resolve(json.outputs ? json.outputs.filter((o) => o.transitInfo).length : json.transitInfo ? 1 : 0);
+          } catch (err) {
+            reject(err);
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(bytes);
   });
-  const json = (await response.json()) as { transitInfo?: string; outputs?: { transitInfo?: string }[] };
-  return json.outputs ? json.outputs.filter((o) => o.transitInfo).length : json.transitInfo ? 1 : 0;
 }
 
 interface Phase {
@@ -123,6 +147,7 @@ async function measure(keyStore: KeyStore): Promise<Run> {
 
 const runs = new Map<KeyStore, Run>();
 for (const keyStore of keyStores) runs.set(keyStore, await measure(keyStore));
+agent.destroy();
 const openssl = opensslEcdhP521();
 const mult = multiplicationMicros();
 const label = (keyStore: KeyStore, figure: string): string =>
