@@ -2,7 +2,8 @@
 // (k·P) with each implementation, as µs/op and ops/s, beside `openssl speed ecdhp521` run on the
 // same machine in the same run. Figures, not a pass/fail test.
 //
-//   noble             core's default, pure JS (@noble/curves)
+//   noble             @noble/curves' P-521 as shipped (its ladder, its field), pure JS
+//   core window       core's default pure-JS multiplication (fixed signed window, Jacobian)
 //   node:crypto       crypto.diffieHellman with KeyObjects imported from PKCS#8 / SPKI DER
 //                     (node's bundled OpenSSL); yields x only, so also shown with y recovered
 //   native sync       this package, system libcrypto.so.3, on the calling thread
@@ -10,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { p521 } from '@noble/curves/nist.js';
 import {
   COORDINATE_BYTES,
   GENERATOR,
@@ -129,7 +131,8 @@ function opensslSpeed(): { opsPerSecond: number; version: string } | { error: st
 }
 
 const results: Array<[string, number]> = [];
-results.push(['noble (pure JS)', measureSync((i) => multiplyPoint(point, scalarAt(i)))]);
+results.push(['noble (pure JS)', measureSync((i) => p521.Point.fromAffine(point).multiply(scalarAt(i)).toAffine())]);
+results.push(['core window (pure JS, default)', measureSync((i) => multiplyPoint(point, scalarAt(i)))]);
 results.push(['node:crypto ECDH (x only)', measureSync((i) => nodeCryptoX(point, scalarAt(i)))]);
 results.push([
   'node:crypto ECDH + y recovery',
