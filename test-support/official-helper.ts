@@ -4,9 +4,8 @@
  *
  * Its ESM build imports the CommonJS `elliptic` as a namespace, which plain Node cannot resolve
  * (`elliptic.ec is not a constructor`), so it is bundled with esbuild into a temporary file once
- * per process. The integrator's side of its `PseudonymisationClient` interface (payload in as a
- * JSON string, raw response text out) is implemented here over `fetch`; like every real
- * integration it rejects non-2xx answers, since the helper itself cannot tell a problem apart.
+ * per process. The integrator's side of its `PseudonymisationClient` interface is
+ * official-http-client.ts (no Node imports: the browser bench bundles it too).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,6 +14,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import type * as OfficialHelper from '@smals-belgium-shared/pseudo-helper';
+import { officialHttpClient } from './official-http-client.ts';
+
+export { OfficialClientHttpError, officialHttpClient } from './official-http-client.ts';
 
 let loaded: Promise<typeof OfficialHelper> | undefined;
 
@@ -35,36 +37,6 @@ export function loadOfficialHelper(): Promise<typeof OfficialHelper> {
     return (await import(pathToFileURL(file).href)) as typeof OfficialHelper;
   })();
   return loaded;
-}
-
-/** An HTTP error as the integrator's client reports it to the helper. */
-export class OfficialClientHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: string,
-  ) {
-    super(`HTTP ${status}`);
-  }
-}
-
-/** The integrator's `PseudonymisationClient` for a service at `baseUrl` (…/pseudo/v1). */
-export function officialHttpClient(baseUrl: string): OfficialHelper.PseudonymisationClient {
-  const call = async (method: 'GET' | 'POST', path: string, body?: string): Promise<string> => {
-    const response = await fetch(`${baseUrl}/domains/${path}`, {
-      method,
-      ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new OfficialClientHttpError(response.status, text);
-    return text;
-  };
-  return {
-    getDomain: (domain) => call('GET', domain),
-    pseudonymize: (domain, payload) => call('POST', `${domain}/pseudonymize`, payload),
-    identify: (domain, payload) => call('POST', `${domain}/identify`, payload),
-    pseudonymizeMultiple: (domain, payload) => call('POST', `${domain}/pseudonymizeMultiple`, payload),
-    identifyMultiple: (domain, payload) => call('POST', `${domain}/identifyMultiple`, payload),
-  };
 }
 
 /** A helper `Domain` for `domainKey`, built the way integrators do: from the domain document. */

@@ -4,29 +4,12 @@
  * pseudonymize round trips against the service, cross-origin; and the same request without crypto. `window.roundTrips(name, n, tag)`
  * runs n of them one after the other.
  */
-import { Curve, PseudonymisationHelper, type PseudonymisationClient } from '@smals-belgium-shared/pseudo-helper';
+import { Curve, PseudonymisationHelper } from '@smals-belgium-shared/pseudo-helper';
 import { GENERATOR, pointToJson } from '@blindpseudo/core';
 import { createClient, webCryptoMultiplier } from '../src/index.js';
+import { officialHttpClient } from '../../../test-support/official-http-client.ts';
 
 type RoundTrip = (value: string) => Promise<unknown>;
-
-/** The integrator's side of the official helper over the page's fetch (non-2xx rejected). */
-function officialClient(baseUrl: string): PseudonymisationClient {
-  const call = async (method: 'GET' | 'POST', path: string, body?: string): Promise<string> => {
-    const headers = body === undefined ? undefined : { 'content-type': 'application/json' };
-    const response = await fetch(`${baseUrl}/domains/${path}`, { method, body, headers });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return text;
-  };
-  return {
-    getDomain: (domain) => call('GET', domain),
-    pseudonymize: (domain, payload) => call('POST', `${domain}/pseudonymize`, payload),
-    identify: (domain, payload) => call('POST', `${domain}/identify`, payload),
-    pseudonymizeMultiple: (domain, payload) => call('POST', `${domain}/pseudonymizeMultiple`, payload),
-    identifyMultiple: (domain, payload) => call('POST', `${domain}/identifyMultiple`, payload),
-  };
-}
 
 const FIXED_POINT = { crv: 'P-521', ...pointToJson(GENERATOR) };
 
@@ -41,7 +24,7 @@ async function contenders(baseUrl: string, domain: string): Promise<Record<strin
   const ours = createClient({ baseUrls: baseUrl, cache: false });
   const webCrypto = createClient({ baseUrls: baseUrl, cache: false, multiplier: webCryptoMultiplier });
   const document = await ours.getDomain(domain);
-  const theirs = new PseudonymisationHelper(officialClient(baseUrl)).createDomain(
+  const theirs = new PseudonymisationHelper(officialHttpClient(baseUrl)).createDomain(
     domain,
     Curve.P521,
     document.audience,
