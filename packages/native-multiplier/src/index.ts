@@ -116,27 +116,37 @@ export interface NativeMultiplierOptions {
    * nothing else waits for the event loop. Several at once always go to the pool, in parallel.
    */
   readonly lone?: 'pool' | 'caller';
+  /**
+   * When the multiplications asked for go to the addon together: `'microtask'` (the default) once
+   * the current microtasks have run; `'turn'` at the end of the event loop's turn (setImmediate),
+   * for bulk jobs whose multiplications each follow their own I/O completion (a transitInfo
+   * opened, an answer read), so that they cross once per core rather than once each.
+   */
+  readonly gather?: 'microtask' | 'turn';
 }
 
 /**
- * Gathers the multiplications asked for in one turn of the event loop and sends them to the addon
- * as at most one batch per core, so that a Multiple of 10 costs two crossings rather than ten.
+ * Gathers the multiplications asked for together (in one flush of microtasks, or in one turn of
+ * the event loop with `gather: 'turn'`) and sends them to the addon as at most one batch per core,
+ * so that a Multiple of 10 costs two crossings rather than ten.
  */
 class MultiplicationBatcher {
   readonly #binding: NativeBinding;
   readonly #loneOnCaller: boolean;
+  readonly #schedule: (flush: () => void) => void;
   readonly #lanes = Math.max(1, availableParallelism());
   #pending: Pending[] = [];
 
-  constructor(binding: NativeBinding, loneOnCaller: boolean) {
+  constructor(binding: NativeBinding, loneOnCaller: boolean, perTurn: boolean) {
     this.#binding = binding;
     this.#loneOnCaller = loneOnCaller;
+    this.#schedule = perTurn ? (flush) => void setImmediate(flush) : queueMicrotask;
   }
 
   multiply(point: Point, scalar: bigint): Promise<Point> {
     return new Promise<Point>((resolve, reject) => {
       assertScalar(scalar); // a throw here rejects the promise, as an async function's would
-      if (this.#pending.push({ point, scalar, resolve, reject }) === 1) queueMicrotask(() => this.#flush());
+      if (this.#pending.push({ point, scalar, resolve, reject }) === 1) this.#schedule(() => this.#flush());
     });
   }
 
@@ -312,12 +322,27 @@ function load(): Loaded {
  * used (see {@link nativeMultiplierUnavailableReason}). The result is cached: loading happens once.
  */
 export function loadNativeMultiplier(options: NativeMultiplierOptions = {}): ScalarMultiplier | undefined {
+  checkOptions(options);
+  const { binding } = load();
+  return binding === undefined ? undefined : multiplierOver(binding, options);
+}
+
+function checkOptions(options: NativeMultiplierOptions): { loneOnCaller: boolean; perTurn: boolean } {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
   const lone = options.lone ?? 'pool';
   if (lone !== 'pool' && lone !== 'caller') throw new TypeError("lone must be 'pool' or 'caller'");
-  const { binding } = load();
-  if (binding === undefined) return undefined;
-  const batcher = new MultiplicationBatcher(binding, lone === 'caller');
+  const gather = options.gather ?? 'microtask';
+  if (gather !== 'microtask' && gather !== 'turn') throw new TypeError("gather must be 'microtask' or 'turn'");
+  return { loneOnCaller: lone === 'caller', perTurn: gather === 'turn' };
+}
+
+/**
+ * The multiplier of {@link loadNativeMultiplier} over a given binding.
+ * @internal For tests, which count the addon's crossings through a binding that forwards to it.
+ */
+export function multiplierOver(binding: NativeBinding, options: NativeMultiplierOptions = {}): ScalarMultiplier {
+  const { loneOnCaller, perTurn } = checkOptions(options);
+  const batcher = new MultiplicationBatcher(binding, loneOnCaller, perTurn);
   return Object.freeze({
     name: NATIVE_MULTIPLIER_NAME,
     multiply: (point: Point, scalar: bigint): Promise<Point> => batcher.multiply(point, scalar),

@@ -2,6 +2,7 @@
 // input per item or per call, and the multiplier gathers the multiplications of one event-loop
 // turn into batches without mixing results up.
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
@@ -21,7 +22,13 @@ import {
   randomScalar,
   searchPoint,
 } from '@blindpseudo/core';
-import { loadNativeBinding, loadNativeMultiplier, nativePointSearch } from '../src/index.js';
+import {
+  type NativeBinding,
+  loadNativeBinding,
+  loadNativeMultiplier,
+  multiplierOver,
+  nativePointSearch,
+} from '../src/index.js';
 
 const binding = loadNativeBinding();
 const multiplier = loadNativeMultiplier();
@@ -153,6 +160,36 @@ describe('native batch multiplication', { skip }, () => {
     const ok = multiplier!.multiply(p, 2n);
     await assert.rejects(() => multiplier!.multiply(p, 0n), RangeError);
     assert.deepEqual(await ok, multiplyPoint(p, 2n));
+  });
+});
+
+describe('native multiplier, gathering', { skip }, () => {
+  /** Multiplications asked for one per microtask flush, within one turn: the addon's crossings. */
+  async function crossings(gather: 'microtask' | 'turn'): Promise<number> {
+    let count = 0;
+    const real = binding!;
+    const counted: NativeBinding = {
+      status: () => real.status(),
+      multiplySync: (x, y, k) => (count++, real.multiplySync(x, y, k)),
+      multiply: (x, y, k) => (count++, real.multiply(x, y, k)),
+      multiplyBatch: (xs, ys, ks) => (count++, real.multiplyBatch(xs, ys, ks)),
+      findPoint: (x0, max) => real.findPoint(x0, max),
+    };
+    const m = multiplierOver(counted, { gather });
+    const p = multiplyPoint(GENERATOR, 5n);
+    const asked: Promise<Point>[] = [];
+    for (let i = 0; i < 4; i++) {
+      asked.push(m.multiply(p, BigInt(i + 2)));
+      await Promise.resolve();
+    }
+    (await Promise.all(asked)).forEach((r, i) => assert.deepEqual(r, multiplyPoint(p, BigInt(i + 2))));
+    return count;
+  }
+
+  it("by default each flush of microtasks crosses alone; with gather 'turn' the whole turn crosses together", async () => {
+    assert.equal(await crossings('microtask'), 4);
+    assert.equal(await crossings('turn'), Math.min(4, availableParallelism()));
+    assert.throws(() => loadNativeMultiplier({ gather: 'later' as 'turn' }), TypeError);
   });
 });
 

@@ -4,7 +4,7 @@
  * does about 100 per second per core, the system OpenSSL (through
  * `@blindpseudo/native-multiplier`, on libuv's thread pool) about 5,000.
  */
-import { type Point, type PointSearch, type ScalarMultiplier, nobleMultiplier, searchPoint } from '@blindpseudo/core';
+import { type PointSearch, type ScalarMultiplier, nobleMultiplier, searchPoint } from '@blindpseudo/core';
 import {
   loadNativeMultiplier,
   nativeMultiplierUnavailableReason,
@@ -17,48 +17,20 @@ export type MultiplierChoice = 'auto' | 'native' | 'noble';
 
 export const MULTIPLIER_CHOICES: readonly MultiplierChoice[] = ['auto', 'native', 'noble'];
 
-interface Gathered {
-  readonly point: Point;
-  readonly scalar: bigint;
-  readonly resolve: (point: Point) => void;
-  readonly reject: (err: unknown) => void;
-}
-
-/**
- * The multiplications asked for during a whole turn of the event loop, handed to `inner` at its
- * end (setImmediate) all at once. A bulk job's multiplications each follow their own I/O
- * completion (a transitInfo decrypted, an answer parsed), so they come one per microtask flush;
- * gathered, the native multiplier crosses into the addon once per core for all of them instead
- * of once each (and wakes a pool thread once, not once per multiplication).
- */
-function gatherPerTurn(inner: ScalarMultiplier): ScalarMultiplier {
-  let pending: Gathered[] = [];
-  const flush = (): void => {
-    const items = pending;
-    pending = [];
-    for (const { point, scalar, resolve, reject } of items) inner.multiply(point, scalar).then(resolve, reject);
-  };
-  return Object.freeze({
-    name: inner.name,
-    multiply: (point: Point, scalar: bigint): Promise<Point> =>
-      new Promise<Point>((resolve, reject) => {
-        if (pending.push({ point, scalar, resolve, reject }) === 1) setImmediate(flush);
-      }),
-  });
-}
-
 let gatheredNative: ScalarMultiplier | undefined;
 
 /**
  * The multiplier of a choice: `noble` pure JS; `native` the system OpenSSL's (refused when it
- * cannot load), its multiplications gathered per turn of the event loop; `auto` native when it
- * loads, else pure JS.
+ * cannot load); `auto` native when it loads, else pure JS. A bulk job's multiplications each
+ * follow their own I/O completion (a transitInfo decrypted, an answer parsed), one per flush of
+ * microtasks: the native multiplier gathers them per turn of the event loop instead, so that they
+ * cross into the addon once per core, not once each.
  */
 export function chooseMultiplier(choice: MultiplierChoice = 'auto'): ScalarMultiplier {
   if (!MULTIPLIER_CHOICES.includes(choice)) throw new RangeError(`multiplier must be one of ${MULTIPLIER_CHOICES}`);
   if (choice === 'noble') return nobleMultiplier;
-  const native = loadNativeMultiplier();
-  if (native !== undefined) return (gatheredNative ??= gatherPerTurn(native));
+  gatheredNative ??= loadNativeMultiplier({ gather: 'turn' });
+  if (gatheredNative !== undefined) return gatheredNative;
   if (choice === 'auto') return nobleMultiplier;
   throw new ResearchError(
     ResearchErrorCodes.MULTIPLIER_UNAVAILABLE,
