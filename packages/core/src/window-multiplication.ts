@@ -19,6 +19,7 @@ import { invert } from '@noble/curves/abstract/modular.js';
 import { type Point, N, P, pointFromAffine } from './curve.js';
 import { ErrorCodes, PseudoError } from './errors.js';
 import { reduceModP } from './p521-field.js';
+import { assertScalar } from './scalar.js';
 
 const WINDOW = 5;
 const DIGITS = Math.ceil(521 / WINDOW); // 105 digits below the top one
@@ -158,16 +159,16 @@ function lookup(table: readonly Affine[], digit: number): Affine {
 }
 
 /**
- * scalar · point for a scalar in [1, n − 1] (the caller checks it), as a validated affine point.
- * The point is checked again here: the formulas are only right on the curve.
+ * scalar · point for a scalar in [1, n − 1] (else RangeError), as a validated affine point. The
+ * point is checked again here: the formulas are only right on the curve.
  */
 export function multiplyWithWindow(point: Point, scalar: bigint): Point {
+  assertScalar(scalar); // in [1, n − 1]: then k < 2^521 and its top digit is 1
   pointFromAffine(point.x, point.y); // the formulas assume a point of the curve: never trust the type alone
   const even = (scalar & 1n) === 0n;
   const k = even ? N - scalar : scalar; // odd; k·P = −(scalar·P) when the scalar was even
   const table = oddMultiples(point);
   const digits = oddDigits(k);
-  if (digits[DIGITS] !== 1) throw new RangeError('scalar must be below 2^521'); // the top digit of k < 2^521
   let q: Jacobian = { ...lookup(table, digits[DIGITS]!), z: 1n };
   for (let i = DIGITS - 1; i >= 0; i--) {
     for (let d = 0; d < WINDOW; d++) q = double(q);

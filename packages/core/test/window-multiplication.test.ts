@@ -52,6 +52,12 @@ describe('fixed-window multiplication', () => {
     for (const bad of [0n, N, N + 1n, -1n]) assert.throws(() => multiplyPoint(GENERATOR, bad), RangeError);
   });
 
+  it('refuses a scalar outside [1, n − 1] itself (its digits assume k < 2^521)', () => {
+    for (const k of [0n, -1n, N, (1n << 521n) + 1n, (1n << 530n) + 1n]) {
+      assert.throws(() => multiplyWithWindow(GENERATOR, k), RangeError);
+    }
+  });
+
   it('refuses a point that is not on the curve, whatever its type says', () => {
     const offCurve = [
       { x: GENERATOR.x, y: GENERATOR.y + 1n },
