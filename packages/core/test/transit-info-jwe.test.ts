@@ -110,6 +110,17 @@ describe('transitInfo JWE: known answers', () => {
     );
   });
 
+  it('headers that alternate from seal to seal each get their own protected segment (the last one is kept)', async () => {
+    const headers = [goodHeader, { ...goodHeader, kid: 'other' }, goodHeader, { ...goodHeader, iat: 1, exp: 2 }];
+    for (const header of headers) {
+      const payload = randomBytes(40);
+      const sealed = await sealTransitInfoJweWithIv(header, payload, key, webCryptoAesGcm, randomBytes(12));
+      const opened = await compactDecrypt(sealed, key); // jose authenticates the header as the AAD
+      assert.deepEqual(opened.protectedHeader, header);
+      assert.deepEqual(new Uint8Array(opened.plaintext), new Uint8Array(payload));
+    }
+  });
+
   it('a transitInfo made here opens with jose; one made with jose opens here', async () => {
     const made = await createTransitInfo({ key, kid: 'k1', audience, scalar: 99n, ttlSeconds: 600 });
     const payload = JSON.parse(new TextDecoder().decode((await compactDecrypt(made, key)).plaintext));
