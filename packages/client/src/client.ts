@@ -83,8 +83,9 @@ export class PseudonymisationClient {
   }
 
   /**
-   * The name of the scalar multiplication that blinds: `webcrypto`, `noble` (pure JS), `openssl-native`, …
-   * (the default outside Node reads `webcrypto-or-noble` until its first multiplication chose).
+   * The name of the scalar multiplication that blinds: `noble` (pure JS, the default), `webcrypto`,
+   * `openssl-native`, … (`webCryptoOrNobleMultiplier` reads `webcrypto-or-noble` until its first
+   * multiplication chose).
    */
   get multiplierName(): string {
     return this.#multiplier.name;

@@ -88,7 +88,6 @@ async function importPoint(subtle: SubtleCrypto, point: Point): Promise<CryptoKe
   }
 }
 
-/**
 /** x of (the private key's scalar)·point by ECDH, and y by a square root (the even one). */
 async function derive(subtle: SubtleCrypto, privateKey: CryptoKey, publicKey: CryptoKey): Promise<Point> {
   let bits: ArrayBuffer;
