@@ -7,6 +7,8 @@
  *   multiply(x, y, k)             Promise<Buffer>
  *   multiplyBatch(xs, ys, ks)     Promise<{ points: Buffer n×132, errors: (Error | null)[] }>
  *   findPoint(x0, maxIncrements)  { increment, point: Buffer x‖y } (synchronous: microseconds)
+ *   squareRoot(v)                 Buffer v^((p+1)/4) mod p, or null when v is not a square mod p
+ *                                 (the field arithmetic of findPoint, for known-answer tests)
  *
  * Coordinates and scalars are 66-byte big-endian Uint8Arrays (n×66 for a batch).
  */
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "p521.h"
+#include "p521_field.h"
 
 #define MAX_BATCH 4096
 
@@ -265,6 +268,33 @@ static napi_value find_point(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* squareRoot(v), v < 2^521: p521_fe_sqrt's root (canonical, either parity), or null. */
+static napi_value square_root(napi_env env, napi_callback_info info) {
+  size_t argc = 1, n = 0;
+  napi_value argv[1], result;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const unsigned char *v = argc == 1 ? typed_bytes(env, argv[0], "v", 1, &n) : NULL;
+  if (v == NULL) {
+    if (argc != 1) napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (v)");
+    return NULL;
+  }
+  if (v[0] > 1) {
+    napi_throw_range_error(env, "ERR_NATIVE_POINT_OUT_OF_RANGE", "v is not below 2^521");
+    return NULL;
+  }
+  p521_fe fv, fy;
+  p521_fe_from_bytes(fv, v);
+  if (!p521_fe_sqrt(fy, fv)) {
+    NAPI_CALL(env, napi_get_null(env, &result));
+    return result;
+  }
+  unsigned char root[COORD_BYTES];
+  void *data = NULL;
+  p521_fe_to_bytes(root, fy);
+  NAPI_CALL(env, napi_create_buffer_copy(env, sizeof root, root, &data, &result));
+  return result;
+}
+
 /* status(): { available, reason, library } — loads libcrypto on first call. */
 static napi_value status(napi_env env, napi_callback_info info) {
   (void)info;
@@ -293,6 +323,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"multiply", NULL, multiply_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"multiplyBatch", NULL, multiply_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"findPoint", NULL, find_point, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"squareRoot", NULL, square_root, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

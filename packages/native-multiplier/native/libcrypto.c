@@ -70,12 +70,8 @@ static int load_symbols(void) {
   LOAD_SYMBOL(BN_mod_add);
   LOAD_SYMBOL(BN_mod_mul);
   LOAD_SYMBOL(BN_mod_sqr);
-  LOAD_SYMBOL(BN_kronecker);
-  LOAD_SYMBOL(BN_sqr);
-  LOAD_SYMBOL(BN_nist_mod_521);
   LOAD_SYMBOL(BN_sub);
   LOAD_SYMBOL(BN_is_odd);
-  LOAD_SYMBOL(BN_copy);
   LOAD_SYMBOL(BN_set_flags);
   LOAD_SYMBOL(BN_CTX_new);
   LOAD_SYMBOL(BN_CTX_free);

@@ -48,12 +48,8 @@ typedef struct {
   int (*BN_mod_add)(BIGNUM *r, const BIGNUM *a, const BIGNUM *b, const BIGNUM *m, BN_CTX *ctx);
   int (*BN_mod_mul)(BIGNUM *r, const BIGNUM *a, const BIGNUM *b, const BIGNUM *m, BN_CTX *ctx);
   int (*BN_mod_sqr)(BIGNUM *r, const BIGNUM *a, const BIGNUM *m, BN_CTX *ctx);
-  int (*BN_kronecker)(const BIGNUM *a, const BIGNUM *b, BN_CTX *ctx);
-  int (*BN_sqr)(BIGNUM *r, const BIGNUM *a, BN_CTX *ctx);
-  int (*BN_nist_mod_521)(BIGNUM *r, const BIGNUM *a, const BIGNUM *p, BN_CTX *ctx);
   int (*BN_sub)(BIGNUM *r, const BIGNUM *a, const BIGNUM *b);
   int (*BN_is_odd)(const BIGNUM *a);
-  BIGNUM *(*BN_copy)(BIGNUM *a, const BIGNUM *b);
   void (*BN_set_flags)(BIGNUM *b, int n);
   BN_CTX *(*BN_CTX_new)(void);
   void (*BN_CTX_free)(BN_CTX *c);

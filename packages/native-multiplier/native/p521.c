@@ -1,5 +1,7 @@
 #include "p521.h"
 
+#include "p521_field.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -154,14 +156,22 @@ static int curve_rhs(BIGNUM *r, const BIGNUM *x, const BIGNUM *field, BN_CTX *ct
          ossl.BN_mod_mul(r, r, x, field, ctx) == 1 && ossl.BN_mod_add(r, r, libcrypto_p521_b(), field, ctx) == 1;
 }
 
-/* The even square root of a square v mod p: v^((p+1)/4) = v^(2^519), as p = 2^521 − 1 ≡ 3 mod 4,
- * by 519 squarings with the Mersenne reduction. The caller checks that it is one (on the curve). */
-static int even_sqrt(BIGNUM *y, const BIGNUM *v, const BIGNUM *field, BIGNUM *t, BN_CTX *ctx) {
-  if (ossl.BN_copy(y, v) == NULL) return 0;
-  for (int i = 0; i < 519; i++) {
-    if (ossl.BN_sqr(t, y, ctx) != 1 || ossl.BN_nist_mod_521(y, t, field, ctx) != 1) return 0;
-  }
-  return ossl.BN_is_odd(y) ? ossl.BN_sub(y, field, y) == 1 : 1;
+/* y = the even square root of v when v is a square mod p: 1; 0 when v is not a square; −1 when
+ * OpenSSL failed. The field arithmetic is our own (p521_field.c), four times faster than 519
+ * BIGNUM squarings and reductions. v may be a value being encoded: the copies are wiped. */
+static int even_sqrt(BIGNUM *y, const BIGNUM *v, const BIGNUM *field) {
+  unsigned char bytes[COORD_BYTES];
+  if (ossl.BN_bn2binpad(v, bytes, COORD_BYTES) != COORD_BYTES) return -1;
+  p521_fe fv, fy;
+  p521_fe_from_bytes(fv, bytes);
+  int square = p521_fe_sqrt(fy, fv);
+  p521_fe_to_bytes(bytes, fy);
+  int result = !square ? 0 : ossl.BN_bin2bn(bytes, COORD_BYTES, y) == NULL ? -1 : 1;
+  p521_wipe(bytes, sizeof bytes);
+  p521_wipe(fv, sizeof fv);
+  p521_wipe(fy, sizeof fy);
+  if (result != 1) return result;
+  return !ossl.BN_is_odd(y) || ossl.BN_sub(y, field, y) == 1 ? 1 : -1;
 }
 
 /* job->out = x ‖ y of the point (x, y): checked on the curve first. */
@@ -180,7 +190,7 @@ static void write_found(mul_job *job, const EC_GROUP *group, EC_POINT *p, const 
 
 void p521_find_point(mul_job *job, int max_increments, int *increment) {
   BN_CTX *ctx = NULL;
-  BIGNUM *x = NULL, *rhs = NULL, *y = NULL, *t = NULL;
+  BIGNUM *x = NULL, *rhs = NULL, *y = NULL;
   EC_POINT *p = NULL;
   *increment = -1;
   const EC_GROUP *group = begin(job);
@@ -190,9 +200,8 @@ void p521_find_point(mul_job *job, int max_increments, int *increment) {
   x = ossl.BN_bin2bn(job->x, COORD_BYTES, NULL);
   rhs = ossl.BN_new();
   y = ossl.BN_new();
-  t = ossl.BN_new();
   p = ossl.EC_POINT_new(group);
-  if (ctx == NULL || x == NULL || rhs == NULL || y == NULL || t == NULL || p == NULL) {
+  if (ctx == NULL || x == NULL || rhs == NULL || y == NULL || p == NULL) {
     fail(job, MUL_NO_MEMORY, "allocation");
     goto done;
   }
@@ -203,16 +212,19 @@ void p521_find_point(mul_job *job, int max_increments, int *increment) {
       fail(job, MUL_POINT_OUT_OF_RANGE, "x");
       break;
     }
-    /* The Jacobi symbol (gcd-like steps) tells a square apart at a fraction of the cost of the
-     * square root, which is then taken once, for the x that has a point. */
-    int symbol = curve_rhs(rhs, x, field, ctx) ? ossl.BN_kronecker(rhs, field, ctx) : -2;
-    if (symbol == -2) {
-      fail(job, MUL_OPENSSL_FAILED, "BN_kronecker");
+    if (!curve_rhs(rhs, x, field, ctx)) {
+      fail(job, MUL_OPENSSL_FAILED, "curve equation");
       break;
     }
-    if (symbol >= 0) {
-      if (even_sqrt(y, rhs, field, t, ctx)) write_found(job, group, p, x, y, ctx);
-      else fail(job, MUL_OPENSSL_FAILED, "square root");
+    /* One square root per try tells a square apart and gives its root; write_found checks the
+     * point on the curve with OpenSSL. */
+    int root = even_sqrt(y, rhs, field);
+    if (root < 0) {
+      fail(job, MUL_OPENSSL_FAILED, "square root");
+      break;
+    }
+    if (root == 1) {
+      write_found(job, group, p, x, y, ctx);
       if (job->status == MUL_OK) *increment = i;
       break;
     }
@@ -227,7 +239,6 @@ done:
   if (x != NULL) ossl.BN_free(x);
   if (rhs != NULL) ossl.BN_free(rhs);
   if (y != NULL) ossl.BN_free(y);
-  if (t != NULL) ossl.BN_free(t);
   if (p != NULL) ossl.EC_POINT_free(p);
   if (ctx != NULL) ossl.BN_CTX_free(ctx);
 }

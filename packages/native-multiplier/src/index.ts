@@ -2,15 +2,13 @@
  * @blindpseudo/native-multiplier — P-521 scalar multiplication through the system's OpenSSL
  * (libcrypto.so.3), as a core {@link ScalarMultiplier}.
  *
- * The addon (native/p521_multiplier.c, built by node-gyp at install) opens libcrypto.so.3 with
- * dlopen(RTLD_LOCAL | RTLD_DEEPBIND), so that it uses the system library's optimised nistp521
- * code rather than the slower copy of OpenSSL inside the node binary. Multiplications run on
- * libuv's thread pool; those asked for in the same turn of the event loop (the items of a
- * `*Multiple` call, a research batch) cross into the addon together, in one batch per core. A
- * client may have a lone one run on the calling thread instead (`lone: 'caller'`).
- * The addon also finds the first curve point at or above an x (the protocol's value encoding): a
- * Jacobi symbol per try and one square root, a third of a multiplication's time, where JavaScript
- * needs a big-integer exponentiation per try: {@link nativePointSearch}.
+ * The addon (native/*.c, built by node-gyp at install) opens libcrypto.so.3 with dlopen(RTLD_LOCAL
+ * | RTLD_DEEPBIND), so that it uses the system library's optimised nistp521 code rather than the
+ * slower copy of OpenSSL inside the node binary. Multiplications run on libuv's thread pool;
+ * those asked for in the same turn of the event loop (the items of a `*Multiple` call, a research
+ * batch) cross into the addon together, in one batch per core. A client may have a lone one run
+ * on the calling thread instead (`lone: 'caller'`). The addon also finds the first curve point at
+ * or above an x (the value encoding), a square root per try: {@link nativePointSearch}.
  * When the addon was not built or the library cannot be loaded,
  * {@link loadNativeMultiplier} returns undefined and {@link nativeMultiplierUnavailableReason}
  * says why; callers then keep core's pure-JS `nobleMultiplier`.
@@ -51,6 +49,7 @@ export interface NativeStatus {
  * 132-byte Buffer x ‖ y. It refuses (never crashes on) coordinates outside [0, p), points off the
  * curve and scalars outside [1, n−1], with errors whose `code` starts with `ERR_NATIVE_`.
  * The scalar is copied before the call returns, so the caller may wipe its buffer at once.
+ * `squareRoot(v)` (v < 2^521) is findPoint's field arithmetic: either root of v, or null.
  * @internal Exposed for tests and benchmarks; use {@link loadNativeMultiplier}.
  */
 export interface NativeBinding {
@@ -61,6 +60,7 @@ export interface NativeBinding {
   multiplyBatch(xs: Uint8Array, ys: Uint8Array, scalars: Uint8Array): Promise<NativeBatchResult>;
   /** The first x0 + i (0 ≤ i < maxIncrements) that is the x of a point, with its even y. */
   findPoint(x0: Uint8Array, maxIncrements: number): { increment: number; point: Buffer };
+  squareRoot(v: Uint8Array): Buffer | null;
 }
 
 /** What a batch resolves with: n results x ‖ y (zeros where failed) and each item's error. */

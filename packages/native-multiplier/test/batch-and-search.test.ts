@@ -21,6 +21,7 @@ import {
   pointFromX,
   randomScalar,
   searchPoint,
+  sqrtModP,
 } from '@blindpseudo/core';
 import {
   type NativeBinding,
@@ -91,6 +92,47 @@ describe('native point search', { skip }, () => {
       increment: 0,
     });
     assert.throws(() => encodeValueDetailed('85073003328', { search: liar }), PseudoError);
+  });
+});
+
+describe('native square root (the point search’s own field arithmetic)', { skip }, () => {
+  /** The addon's root of v, as core's sqrtModP gives it (undefined for a non-square). */
+  const nativeRoot = (v: bigint): bigint | undefined => {
+    const root = binding!.squareRoot(bytes(v));
+    return root === null ? undefined : bytesToBigint(root);
+  };
+  const agrees = (v: bigint): void => {
+    const js = sqrtModP(v % P);
+    const native = nativeRoot(v);
+    assert.equal(native === undefined, js === undefined, `square or not, v = ${v.toString(16)}`);
+    if (js !== undefined) assert.ok(native === js || native === P - js, `root of ${v.toString(16)}`);
+    if (native !== undefined) assert.equal((native * native) % P, v % P);
+  };
+
+  it('agrees with core at the edges of its limbs (58 bits each) and of the field', () => {
+    const edges = [0n, 1n, 2n, 3n, 4n, 9n, P - 1n, P - 2n, P - 4n, P, 2n ** 520n, 2n ** 520n - 1n, 2n ** 521n - 2n];
+    for (let k = 1n; k <= 9n; k++) {
+      const limb = 2n ** (58n * k);
+      for (const d of [-1n, 0n, 1n]) if (limb + d < 2n ** 521n) edges.push(limb + d);
+      edges.push((limb - 1n) % P, ((limb - 1n) * 3n) % P); // runs of full limbs
+    }
+    for (const v of edges) agrees(v);
+    assert.equal(nativeRoot(P), 0n, 'p ≡ 0');
+  });
+
+  it('agrees with core on random values, squares and non-squares alike', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: P - 1n }), (v) => {
+        agrees(v);
+        agrees((v * v) % P); // a square for sure
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses what is not a 66-byte number below 2^521', () => {
+    assert.throws(() => binding!.squareRoot(new Uint8Array(65)), TypeError);
+    assert.throws(() => binding!.squareRoot(bytes(2n ** 521n)), RangeError);
   });
 });
 
