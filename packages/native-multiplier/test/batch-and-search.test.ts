@@ -216,6 +216,7 @@ describe('native multiplier, gathering', { skip }, () => {
       multiply: (x, y, k) => (count++, real.multiply(x, y, k)),
       multiplyBatch: (xs, ys, ks) => (count++, real.multiplyBatch(xs, ys, ks)),
       findPoint: (x0, max) => real.findPoint(x0, max),
+      squareRoot: (v) => real.squareRoot(v),
     };
     const m = multiplierOver(counted, { gather });
     const p = multiplyPoint(GENERATOR, 5n);
