@@ -1,8 +1,9 @@
 /**
- * What every benchmark shares: the machine's yardstick (`openssl speed ecdhp521`, measured once per
- * `npm run bench` and handed to each bench through the environment, so all figures of one run
- * share it), a process's CPU time read from /proc (all its threads, libuv's pool included), and
- * the figures a bench records for `npm run bench` to gather into bench-results.json.
+ * What every benchmark shares: the machine's yardstick (`openssl speed ecdhp521`, measured by each
+ * bench just before, between the phases of and just after its own work, and the mean used, since this
+ * machine's speed drifts by 10 % and more within minutes), a process's CPU time read from /proc
+ * (all its threads, libuv's pool included), and the figures a bench records for `npm run bench`
+ * to gather into bench-results.json.
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -19,19 +20,56 @@ export interface BenchFigure {
 }
 
 let openssl: number | undefined;
+const samples: number[] = [];
 
-/** P-521 ECDH operations per second of one core, from `openssl speed -seconds 3 ecdhp521`. */
-export function opensslEcdhP521(): number {
-  if (openssl !== undefined) return openssl;
-  const given = Number(process.env.BENCH_OPENSSL_ECDHP521);
-  if (Number.isFinite(given) && given > 0) return (openssl = given);
+function measureOpenssl(): number {
   const speed = execFileSync('openssl', ['speed', '-seconds', '3', 'ecdhp521'], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const match = /ecdh \(nistp521\)\s+[\d.]+s\s+([\d.]+)/.exec(speed);
   if (!match) throw new Error('could not read `openssl speed ecdhp521`');
-  return (openssl = Number(match[1]));
+  return Number(match[1]);
+}
+
+/** The yardstick given by the environment (BENCH_OPENSSL_ECDHP521), if any. */
+function givenOpenssl(): number | undefined {
+  const given = Number(process.env.BENCH_OPENSSL_ECDHP521);
+  return Number.isFinite(given) && given > 0 ? given : undefined;
+}
+
+/**
+ * Measures the yardstick once more (3 s on one core): a bench calls it before its work and between
+ * its phases, and {@link opensslEcdhP521} averages these with one last measurement after the work.
+ */
+export function sampleYardstick(): void {
+  if (givenOpenssl() === undefined && openssl === undefined) samples.push(measureOpenssl());
+}
+
+/**
+ * P-521 ECDH operations per second of one core, from `openssl speed -seconds 3 ecdhp521`: the mean
+ * of the measurements taken by {@link sampleYardstick} and one taken at the first call (after the
+ * bench's work), or BENCH_OPENSSL_ECDHP521 when set.
+ */
+export function opensslEcdhP521(): number {
+  if (openssl !== undefined) return openssl;
+  const given = givenOpenssl();
+  if (given !== undefined) return (openssl = given);
+  samples.push(measureOpenssl());
+  return (openssl = samples.reduce((a, b) => a + b, 0) / samples.length);
+}
+
+/** The yardstick as a figure of `bench`. */
+export function yardstickFigure(bench: string): BenchFigure {
+  const value = Math.round(opensslEcdhP521());
+  return { bench, figure: 'openssl speed ecdhp521, mean of before, during and after the bench', value, unit: 'ops/s' };
+}
+
+/** How the yardstick was taken, for a bench's printout. */
+export function yardstickNote(): string {
+  const value = Math.round(opensslEcdhP521());
+  if (samples.length === 0) return `openssl speed ecdhp521: ${value} ops/s (given by BENCH_OPENSSL_ECDHP521)`;
+  return `openssl speed ecdhp521: ${value} ops/s (the mean of ${samples.map(Math.round).join(', ')}, before, during and after this bench)`;
 }
 
 /** Microseconds of one P-521 multiplication by OpenSSL on this machine, this run. */

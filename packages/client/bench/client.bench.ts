@@ -19,7 +19,13 @@ import { createClient } from '../src/index.js';
 import { nodeExchange } from '../src/node-exchange.js';
 import { loadOfficialHelper, officialHttpClient } from '../../../test-support/official-helper.ts';
 import { startServiceProcess } from '../../../test-support/service-process.ts';
-import { multiplicationMicros, opensslEcdhP521, recordFigures } from '../../../test-support/bench-kit.ts';
+import {
+  multiplicationMicros,
+  recordFigures,
+  sampleYardstick,
+  yardstickFigure,
+  yardstickNote,
+} from '../../../test-support/bench-kit.ts';
 import { CHROMIUM } from '../../../test-support/chromium.ts';
 import { BROWSER_CONTENDERS, type BrowserBench, startBrowserBench } from './browser-rows.ts';
 
@@ -42,6 +48,7 @@ async function measure(run: (value: string) => Promise<unknown>, tag: string): P
   return { cpuMs: (used.user + used.system) / 1000 / N, wallMs: (performance.now() - start) / N };
 }
 
+sampleYardstick();
 const browserSkip =
   process.env.BENCH_BROWSER === '0' ? 'BENCH_BROWSER=0' : existsSync(CHROMIUM) ? undefined : `no ${CHROMIUM}`;
 const browser: BrowserBench | undefined = browserSkip === undefined ? await startBrowserBench() : undefined;
@@ -110,6 +117,7 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, run] of contenders) keep(name, await measure(run, `r${round}`));
   }
+  sampleYardstick(); // between the Node and the Chromium rows too: this machine's speed drifts
   if (browser !== undefined) {
     await browser.open(service.baseUrl, DOMAIN);
     for (const [, contender] of BROWSER_CONTENDERS) {
@@ -122,7 +130,8 @@ try {
   }
   const mult = multiplicationMicros();
   console.log(`pseudonymize round trips, client side, best of ${ROUNDS} runs of ${N} (service in another process)`);
-  console.log(`openssl speed ecdhp521 (same run): ${Math.round(opensslEcdhP521())} ops/s = ${mult.toFixed(0)} µs\n`);
+  console.log(`${yardstickNote()} = ${mult.toFixed(0)} µs\n`);
+  recordFigures([yardstickFigure('client')]);
   console.log(
     `${'client'.padEnd(52)} ${'CPU ms/op'.padStart(10)} ${'multiplications'.padStart(16)} ${'wall ms/op'.padStart(11)} ${'CPU vs official'.padStart(16)}`,
   );

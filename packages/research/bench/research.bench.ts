@@ -22,7 +22,14 @@ import { type MultiplierChoice, chooseMultiplier, runJoin, runSourceJob } from '
 // service (which would add some 40 MB to this process's peak RSS).
 import { nodeAesGcm } from '../../server/src/node-aes-gcm.ts';
 import { startServiceProcess } from '../../../test-support/service-process.ts';
-import { opensslEcdhP521, processPeakRssMb, recordFigures } from '../../../test-support/bench-kit.ts';
+import {
+  opensslEcdhP521,
+  processPeakRssMb,
+  recordFigures,
+  sampleYardstick,
+  yardstickFigure,
+  yardstickNote,
+} from '../../../test-support/bench-kit.ts';
 
 const { values, positionals } = parseArgs({
   options: { workers: { type: 'string' }, multiplier: { type: 'string' } },
@@ -71,6 +78,7 @@ try {
   ];
   for (const s of sources) await writeSource(join(dir, `${s.name}.csv`), s.first, s.count);
 
+  sampleYardstick(); // openssl speed before, between and after the stages: the mean is the limit's
   let t = performance.now();
   for (const s of sources) {
     const summary = await runSourceJob({
@@ -84,6 +92,7 @@ try {
     if (summary.written !== s.count) throw new Error(`${s.name}: ${summary.rejected} rows rejected`);
   }
   const pseudonymiseSeconds = (performance.now() - t) / 1000;
+  sampleYardstick(); // between the stages too (outside their timings): this machine's speed drifts
 
   t = performance.now();
   const owner = await Owner.create({
@@ -116,10 +125,12 @@ try {
   console.log(
     `  ratio to the physical limit   ${(endToEnd / limit).toFixed(2).padStart(7)}  (limit: 2 cores × ${Math.round(opensslEcdhP521())} openssl ops/s ÷ 4 = ${Math.round(limit)} records/s)`,
   );
+  console.log(`  ${yardstickNote()}`);
   console.log(
     `  peak RSS                      ${peakRssMb.toFixed(0).padStart(7)} MB (the service: ${serviceRssMb.toFixed(0)} MB)`,
   );
   recordFigures([
+    yardstickFigure('research'),
     {
       bench: 'research',
       figure: `end to end, ${records} records`,

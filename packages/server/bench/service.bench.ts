@@ -2,8 +2,8 @@
 // The service's cost per item: a locally started service (child process) is driven with
 // pseudonymize single calls and pseudonymizeMultiple of 10, and for each phase this prints the
 // items/s, the service process's CPU time per item (every thread, libuv's pool included, read from
-// /proc) and that cost in P-521 multiplications of `openssl speed ecdhp521` from the same run
-// (the protocol needs one per item: efficiency = 1 / multiplications). Then the p99 latency of
+// /proc) and that cost in P-521 multiplications of `openssl speed ecdhp521`, measured before,
+// between and after the phases (the mean) (the protocol needs one per item: efficiency = 1 / multiplications). Then the p99 latency of
 // single calls sent at half the measured maximum rate (open loop, so a slow answer cannot slow
 // the sender down). The load generator sends pre-blinded points (the service cannot tell), so the
 // figures are the service's, not the load generator's own P-521 work.
@@ -18,10 +18,12 @@ import { startServiceProcess } from '../../../test-support/service-process.ts';
 import {
   type BenchFigure,
   multiplicationMicros,
-  opensslEcdhP521,
   percentile,
   processCpuMicros,
   recordFigures,
+  sampleYardstick,
+  yardstickFigure,
+  yardstickNote,
 } from '../../../test-support/bench-kit.ts';
 
 const { values } = parseArgs({
@@ -33,6 +35,7 @@ if (values.keystore !== 'software' && values.keystore !== 'pkcs11') throw new Er
 const keyStores = values.keystore === 'pkcs11' ? (['software', 'pkcs11'] as const) : (['software'] as const);
 type KeyStore = (typeof keyStores)[number];
 const concurrency = 8;
+sampleYardstick();
 
 const pool = await Promise.all(
   Array.from({ length: 40 }, async (_, i) => pointToJson((await blind(encodeValue(String(85073003328 + i)))).point)),
@@ -137,7 +140,9 @@ async function measure(keyStore: KeyStore): Promise<Run> {
   try {
     await phase(service, 'pseudonymize', 1, single); // warm-up (JIT, connection pool)
     const singles = await phase(service, 'pseudonymize', 1, single);
+    sampleYardstick(); // between the phases too: this machine's speed drifts within a minute
     const multiples = await phase(service, 'pseudonymizeMultiple', 10, multiple);
+    sampleYardstick();
     const halfRate = Math.max(1, Math.floor(singles.itemsPerSecond / 2));
     return { singles, multiples, halfRate, p99: percentile(await latencies(service, halfRate), 99) };
   } finally {
@@ -148,7 +153,6 @@ async function measure(keyStore: KeyStore): Promise<Run> {
 const runs = new Map<KeyStore, Run>();
 for (const keyStore of keyStores) runs.set(keyStore, await measure(keyStore));
 agent.destroy();
-const openssl = opensslEcdhP521();
 const mult = multiplicationMicros();
 const label = (keyStore: KeyStore, figure: string): string =>
   keyStore === 'software' ? figure : `${figure}, ${keyStore} key store`;
@@ -182,12 +186,10 @@ for (const [keyStore, run] of runs) {
     unit: 'ms',
   });
 }
-recordFigures(figures);
+recordFigures([yardstickFigure('service'), ...figures]);
 
 console.log(`service, ${seconds} s per phase, ${concurrency} calls in flight, Node ${process.version}`);
-console.log(
-  `openssl speed ecdhp521 (same run): ${Math.round(openssl)} ops/s = ${mult.toFixed(0)} µs per multiplication`,
-);
+console.log(`${yardstickNote()} = ${mult.toFixed(0)} µs per multiplication`);
 console.table(
   [...runs].flatMap(([keyStore, run]) =>
     (
