@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
 import {
   N,
   bigintToMinimalBytes,
   blind,
+  bigintToBytes,
   bytesToBigint,
   createTransitInfo,
   decodeValue,
@@ -101,6 +103,35 @@ describe('codecs', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('big-endian integers', () => {
+  it("agree with @noble/curves' conversions at every length from 0 to 70 bytes", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 70 }), fc.bigInt({ min: 0n, max: 2n ** 560n - 1n }), (length, wide) => {
+        const n = wide % 2n ** BigInt(8 * length);
+        const bytes = bigintToBytes(n, length);
+        assert.equal(bytes.length, length);
+        if (length > 0) assert.deepEqual(bytes, numberToBytesBE(n, length));
+        assert.equal(bytesToBigint(bytes), n);
+        assert.equal(bytesToBigint(bytes), length > 0 ? bytesToNumberBE(bytes) : 0n);
+        // Read from inside a larger buffer (a Buffer from Node's pool, say) as well.
+        const padded = new Uint8Array(length + 3);
+        padded.set(bytes, 1);
+        assert.equal(bytesToBigint(padded.subarray(1, 1 + length)), n);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses what does not fit and negative integers', () => {
+    assert.throws(() => bigintToBytes(2n ** 528n, 66), RangeError);
+    assert.throws(() => bigintToBytes(256n, 1), RangeError);
+    assert.throws(() => bigintToBytes(1n, 0), RangeError);
+    assert.throws(() => bigintToBytes(-1n, 66), RangeError);
+    assert.deepEqual(bigintToBytes(0n, 0), new Uint8Array(0));
+    assert.deepEqual(bigintToBytes(2n ** 64n - 1n, 9), Uint8Array.from([0, ...Array<number>(8).fill(255)]));
   });
 });
 
