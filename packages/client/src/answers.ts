@@ -24,7 +24,9 @@ export interface Prepared<R> {
   finish(output: unknown): Promise<R>;
 }
 
+/** A random (version 4) UUID: the platform's where it has one (Node, browsers' secure contexts). */
 function uuid(): string {
+  if (typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID();
   const b = globalThis.crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;

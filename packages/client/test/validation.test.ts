@@ -175,3 +175,28 @@ test("in Node the default multiplier is pure JS (Node's WebCrypto P-521 is slowe
   const transit = await chosen.pseudonymize(DOMAIN, 'chosen');
   assert.equal(await createClient({ baseUrls: service.baseUrl, cache: false }).identifyText(DOMAIN, transit), 'chosen');
 });
+
+test('every item gets a fresh version 4 UUID as its id, with or without crypto.randomUUID', async () => {
+  const V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const ids: string[] = [];
+  const recording: typeof fetch = (input, init) => {
+    if (typeof init?.body === 'string') {
+      const body = JSON.parse(init.body) as { id?: string; inputs?: { id: string }[] };
+      for (const item of body.inputs ?? [body]) ids.push(item.id!);
+    }
+    return fetch(input, init);
+  };
+  const client = createClient({ baseUrls: service.baseUrl, cache: false, fetch: recording });
+  const crypto = globalThis.crypto as { randomUUID?: unknown };
+  await client.pseudonymizeMany(DOMAIN, ['a', 'b', 'c']);
+  crypto.randomUUID = undefined; // as in a browser page that is not a secure context
+  try {
+    await client.pseudonymizeMany(DOMAIN, ['a', 'b', 'c']);
+  } finally {
+    delete crypto.randomUUID;
+  }
+  assert.equal(typeof globalThis.crypto.randomUUID, 'function');
+  assert.equal(ids.length, 6);
+  for (const id of ids) assert.match(id, V4);
+  assert.equal(new Set(ids).size, 6);
+});
