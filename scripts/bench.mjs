@@ -35,6 +35,8 @@ for (const [name, file, args] of benches) {
   if (run.status !== 0) failed++;
   console.log();
 }
+const previous =
+  values.compare && existsSync(values.compare) ? JSON.parse(readFileSync(values.compare, 'utf8')) : undefined;
 const figures = readFileSync(resultsFile, 'utf8')
   .split('\n')
   .filter(Boolean)
@@ -51,8 +53,6 @@ const results = {
 };
 writeFileSync(join(root, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
-const previous =
-  values.compare && existsSync(values.compare) ? JSON.parse(readFileSync(values.compare, 'utf8')) : undefined;
 const key = (f) => `${f.bench}|${f.figure}`;
 const before = new Map((previous?.figures ?? []).map((f) => [key(f), f]));
 const show = (f) => (f ? `${f.value} ${f.unit}${f.ratio !== undefined ? ` (${f.ratio} ${f.ratioUnit})` : ''}` : '—');
