@@ -2,13 +2,9 @@
 
 #include <string.h>
 
-typedef unsigned __int128 u128;
+#include "p521.h" /* p521_wipe: what may hold a value being encoded is zeroed after use */
 
-/* Zeroes what may hold a value being encoded (volatile: the stores are not optimised away). */
-static void wipe(void *p, size_t n) {
-  volatile unsigned char *v = (volatile unsigned char *)p;
-  while (n-- > 0) *v++ = 0;
-}
+typedef unsigned __int128 u128;
 
 #define LIMBS 9
 #define MASK58 ((((uint64_t)1) << 58) - 1)
@@ -24,7 +20,7 @@ void p521_fe_from_bytes(p521_fe a, const unsigned char in[COORD_BYTES]) {
     for (int b = 8; b >= 0; b--) window = (window << 8) | le[bit / 8 + b];
     a[i] = (uint64_t)(window >> (bit % 8)) & (i == LIMBS - 1 ? MASK57 : MASK58);
   }
-  wipe(le, sizeof le);
+  p521_wipe(le, sizeof le);
 }
 
 /* Carries so that every limb is within its width, the carry out of the top folded back in. */
@@ -55,8 +51,8 @@ void p521_fe_to_bytes(unsigned char out[COORD_BYTES], const p521_fe a) {
     for (int b = 0; b < 9 && bit / 8 + b < (int)sizeof le; b++) le[bit / 8 + b] |= (unsigned char)(shifted >> (8 * b));
   }
   for (int i = 0; i < COORD_BYTES; i++) out[i] = le[COORD_BYTES - 1 - i];
-  wipe(t, sizeof t);
-  wipe(le, sizeof le);
+  p521_wipe(t, sizeof t);
+  p521_wipe(le, sizeof le);
 }
 
 /* Carries column sums t (below 2^124) into out, limbs below 2^59: 2^521 ≡ 1 folds the top back. */
@@ -107,9 +103,9 @@ int p521_fe_sqrt(p521_fe y, const p521_fe v) {
   unsigned char diff = 0;
   for (int i = 0; i < COORD_BYTES; i++) diff |= (unsigned char)(got[i] ^ want[i]);
   memcpy(y, r, sizeof r);
-  wipe(r, sizeof r);
-  wipe(check, sizeof check);
-  wipe(got, sizeof got);
-  wipe(want, sizeof want);
+  p521_wipe(r, sizeof r);
+  p521_wipe(check, sizeof check);
+  p521_wipe(got, sizeof got);
+  p521_wipe(want, sizeof want);
   return diff == 0;
 }
