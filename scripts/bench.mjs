@@ -2,9 +2,9 @@
 // npm run bench [-- --research N] [--compare previous-bench-results.json]
 // Runs every benchmark in one run and writes bench-results.json (every figure) and bench-results.md
 // (a markdown table; with --compare, the previous run's figures beside this one's, as a ratio), so
-// two versions can be compared side by side. The yardstick (`openssl speed ecdhp521`) is measured
-// by each bench right before, between the phases of and right after its work, the mean used for its ratios (this
-// machine's speed drifts by 10 % and more within a run); the table's heading gives their mean.
+// two versions can be compared side by side. Each bench measures the yardstick (`openssl speed
+// ecdhp521`) before, between its phases and after its work, and uses the mean for its ratios
+// (this machine's speed drifts by 10 % and more within a run); the table's heading gives their mean.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 /**
  * What every benchmark shares: the machine's yardstick (`openssl speed ecdhp521`, measured by each
- * bench just before, between the phases of and just after its own work, and the mean used, since this
- * machine's speed drifts by 10 % and more within minutes), a process's CPU time read from /proc
+ * bench before, between its phases and after its work, and the mean used, since this machine's
+ * speed drifts by 10 % and more within minutes), a process's CPU time read from /proc
  * (all its threads, libuv's pool included), and the figures a bench records for `npm run bench`
  * to gather into bench-results.json.
  */

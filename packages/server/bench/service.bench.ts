@@ -2,10 +2,10 @@
 // The service's cost per item: a locally started service (child process) is driven with
 // pseudonymize single calls and pseudonymizeMultiple of 10, and for each phase this prints the
 // items/s, the service process's CPU time per item (every thread, libuv's pool included, read from
-// /proc) and that cost in P-521 multiplications of `openssl speed ecdhp521`, measured before,
-// between and after the phases (the mean) (the protocol needs one per item: efficiency = 1 / multiplications). Then the p99 latency of
-// single calls sent at half the measured maximum rate (open loop, so a slow answer cannot slow
-// the sender down). The load generator sends pre-blinded points (the service cannot tell), so the
+// /proc) and that cost in P-521 multiplications of `openssl speed ecdhp521` (the mean of its
+// measurements before, between and after the phases); the protocol needs one per item:
+// efficiency = 1 / multiplications. Then the p99 latency of single calls sent at half the
+// measured maximum rate (open loop, so a slow answer cannot slow the sender down). The load generator sends pre-blinded points (the service cannot tell), so the
 // figures are the service's, not the load generator's own P-521 work.
 //
 // With `--keystore pkcs11` the same phases run twice in one run, on software keys (native
